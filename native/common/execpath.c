@@ -1,0 +1,162 @@
+/*
+ * Finding the executed path.  argv[0] is whatever the caller chose, so it
+ * cannot be trusted to name the hard link; the kernel knows better:
+ *  - illumos: getexecname();
+ *  - Linux: /proc/self/exe, which names the link that was executed with any
+ *    symlink in front of it already resolved;
+ *  - otherwise (no /proc, or the file was replaced during an upgrade and the
+ *    link reads "... (deleted)"): AT_EXECFN from the auxiliary vector, made
+ *    absolute against the working directory and resolved if it still exists.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#if defined(__linux__)
+#include <sys/auxv.h>
+#endif
+
+#include "execpath.h"
+
+static const char deleted[] = " (deleted)";
+
+const char *
+path_base(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash != NULL ? slash + 1 : path;
+}
+
+#if defined(__linux__)
+/* readlink(2) into a buffer that grows until the target fits. */
+static char *
+read_link(const char *link)
+{
+	size_t size = 256;
+	char *buf = NULL, *nbuf;
+	ssize_t n;
+
+	for (;;) {
+		if ((nbuf = realloc(buf, size)) == NULL) {
+			free(buf);
+			return NULL;
+		}
+		buf = nbuf;
+		if ((n = readlink(link, buf, size)) == -1) {
+			free(buf);
+			return NULL;
+		}
+		if ((size_t)n < size) {
+			buf[n] = '\0';
+			return buf;
+		}
+		if (size > SIZE_MAX / 2) {
+			free(buf);
+			errno = ENAMETOOLONG;
+			return NULL;
+		}
+		size *= 2;
+	}
+}
+
+static int
+ends_with(const char *s, const char *suffix)
+{
+	size_t ls = strlen(s), lx = strlen(suffix);
+
+	return ls >= lx && strcmp(s + ls - lx, suffix) == 0;
+}
+
+/* getcwd(3) that grows its buffer instead of failing at PATH_MAX. */
+static char *
+current_dir(void)
+{
+	size_t size = 256;
+	char *buf = NULL, *nbuf;
+
+	for (;;) {
+		if ((nbuf = realloc(buf, size)) == NULL) {
+			free(buf);
+			return NULL;
+		}
+		buf = nbuf;
+		if (getcwd(buf, size) != NULL)
+			return buf;
+		if (errno != ERANGE || size > SIZE_MAX / 2) {
+			free(buf);
+			return NULL;
+		}
+		size *= 2;
+	}
+}
+
+static char *
+from_auxv(const char **what)
+{
+	const char *fn;
+	char *resolved, *cwd, *abs;
+	size_t len;
+
+	*what = "AT_EXECFN";
+	fn = (const char *)getauxval(AT_EXECFN);
+	if (fn == NULL || *fn == '\0') {
+		errno = ENOENT;
+		return NULL;
+	}
+	if ((resolved = realpath(fn, NULL)) != NULL)
+		return resolved;
+	if (fn[0] == '/')
+		return strdup(fn);
+	*what = "getcwd";
+	if ((cwd = current_dir()) == NULL)
+		return NULL;
+	len = strlen(cwd) + 1 + strlen(fn) + 1;
+	if ((abs = malloc(len)) != NULL) {
+		strcpy(abs, cwd);
+		strcat(abs, "/");
+		strcat(abs, fn);
+	}
+	free(cwd);
+	return abs;
+}
+
+char *
+exec_path(const char **what)
+{
+	char *p;
+
+	*what = "/proc/self/exe";
+	if ((p = read_link("/proc/self/exe")) != NULL) {
+		if (p[0] == '/' && !ends_with(p, deleted))
+			return p;
+		free(p);
+	}
+	return from_auxv(what);
+}
+
+#elif defined(__sun)
+#include <stdlib.h>
+
+char *
+exec_path(const char **what)
+{
+	const char *name;
+
+	*what = "getexecname";
+	if ((name = getexecname()) == NULL) {
+		errno = ENOENT;
+		return NULL;
+	}
+	/* getexecname() may be relative to the directory we started in. */
+	if (name[0] == '/')
+		return strdup(name);
+	return realpath(name, NULL);
+}
+
+#else
+#error "exec_path: no way to find the executed path on this system"
+#endif
