@@ -1,0 +1,42 @@
+# Shared by the dispatcher benchmarks (isaexec.sh, verexec.sh): sourced, not
+# run.  bench_setup builds the helpers in native/ into a scratch directory:
+#   $BENCH_TMP/noop     static no-op target (the baseline, a)
+#   $BENCH_TMP/floor    "floor TARGET ARGS...": one bare execve (the floor, b)
+#   $BENCH_TMP/timeit   interleaved timing loop, median µs per invocation
+# bench_report prints what b and c add over a and the ratio (c-a)/(b-a).
+set -eu
+
+bench_here=$(cd "$(dirname "$0")" && pwd)
+bench_root=$(cd "$bench_here/../.." && pwd)
+BENCH_COUNT=${BENCH_COUNT:-2000}
+BENCH_ROUNDS=${BENCH_ROUNDS:-7}
+
+bench_setup() {
+	BENCH_TMP=$(mktemp -d "${TMPDIR:-/tmp}/bench.XXXXXX")
+	trap 'rm -rf "$BENCH_TMP"' EXIT
+	# Same compiler choice as native/Makefile: the figures must describe
+	# what gets installed.
+	if command -v musl-gcc >/dev/null 2>&1; then
+		BENCH_CC=musl-gcc
+	else
+		BENCH_CC=cc
+		echo "bench: musl-gcc not found, building with cc (slower start-up)"
+	fi
+	for p in noop floor timeit; do
+		$BENCH_CC -std=c99 -O2 -Wall -Wextra -Werror -static \
+		    -o "$BENCH_TMP/$p" "$bench_here/native/$p.c"
+	done
+}
+
+# bench_report NAME A B C: microseconds per invocation of the baseline, the
+# floor and the subject, as printed by timeit.
+bench_report() {
+	awk -v name="$1" -v a="$2" -v b="$3" -v c="$4" -v n="$BENCH_COUNT" -v r="$BENCH_ROUNDS" 'BEGIN {
+		printf "%s: %d rounds x %d invocations each, median per invocation\n", name, r, n
+		printf "  (a) target directly        %8.1f us\n", a
+		printf "  (b) through the floor      %8.1f us  (+%.1f)\n", b, b - a
+		printf "  (c) through %-14s %8.1f us  (+%.1f)\n", name, c, c - a
+		if (b - a <= 0) { print "  ratio (c-a)/(b-a): undefined (floor added nothing; machine too noisy?)"; exit 1 }
+		printf "  ratio (c-a)/(b-a): %.2f\n", (c - a) / (b - a)
+	}'
+}
