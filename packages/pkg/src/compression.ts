@@ -1,0 +1,59 @@
+import { spawn } from 'node:child_process';
+import { PassThrough, type Readable, type Transform, type Writable, Duplex } from 'node:stream';
+import zlib from 'node:zlib';
+import { UserError } from '@mkpkg/platform';
+
+export type Compression = 'gzip' | 'bzip2' | 'xz' | 'none';
+export const COMPRESSIONS: readonly Compression[] = ['gzip', 'bzip2', 'xz', 'none'];
+
+/** gzip level used for packages; `tar -czf` (gzip's default) uses the same. */
+export const GZIP_LEVEL = 6;
+
+/**
+ * A child process (bzip2, xz, gzip) used as a Transform-like duplex. Node has
+ * no bzip2/xz codec; the system tools are what pkgsrc itself uses.
+ */
+function filterProcess(cmd: string, args: string[], what: string): Duplex {
+  const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (d: string) => { if (stderr.length < 4000) stderr += d; });
+  const duplex = Duplex.from({ writable: child.stdin, readable: child.stdout });
+  child.on('error', (err) => duplex.destroy(new UserError(`cannot run ${cmd} for ${what}: ${err.message}`, { hint: `install ${cmd}` })));
+  child.on('close', (code, signal) => {
+    if (code !== 0) {
+      duplex.destroy(new UserError(`${what}: ${cmd} failed (${signal ?? `exit ${code}`}): ${stderr.trim() || 'no message'}`));
+    }
+  });
+  // A reader that stops early (metadata only) closes stdin under a running child.
+  child.stdin.on('error', () => {});
+  return duplex;
+}
+
+/** The compressor for a package file (gzip in-process through zlib). */
+export function compressor(c: Compression): Transform | Duplex {
+  switch (c) {
+    case 'gzip': return zlib.createGzip({ level: GZIP_LEVEL, chunkSize: 256 * 1024 });
+    case 'bzip2': return filterProcess('bzip2', ['-c', '-9'], 'bzip2 compression');
+    case 'xz': return filterProcess('xz', ['-c', '-T1'], 'xz compression');
+    case 'none': return new PassThrough();
+  }
+}
+
+/** Guesses the compression of a package from its first bytes. */
+export function sniffCompression(head: Buffer): Compression {
+  if (head[0] === 0x1f && head[1] === 0x8b) return 'gzip';
+  if (head.subarray(0, 3).toString('latin1') === 'BZh') return 'bzip2';
+  if (head.subarray(0, 6).equals(Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]))) return 'xz';
+  return 'none';
+}
+
+export function decompressor(c: Compression, file: string): Transform | Duplex {
+  switch (c) {
+    case 'gzip': return zlib.createGunzip({ chunkSize: 256 * 1024 });
+    case 'bzip2': return filterProcess('bzip2', ['-dc'], `${file}: bzip2 data`);
+    case 'xz': return filterProcess('xz', ['-dc'], `${file}: xz data`);
+    case 'none': return new PassThrough();
+  }
+}
+
+export type { Readable, Writable };
