@@ -1,0 +1,109 @@
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { InputError, runMain } from '@mkpkg/platform';
+import { expandTree } from './batch.ts';
+import { checkTree } from './check.ts';
+import { optionsFromEnv } from './env.ts';
+import { expandSources, type PlistSource } from './files.ts';
+import { foldTree } from './fold.ts';
+
+const PROG = 'plist-expand';
+
+await runMain(PROG, async () => {
+  const argv = await yargs(hideBin(process.argv))
+    .scriptName(PROG)
+    .usage(
+      '$0 [options] [PLIST ...]\n\n' +
+        'Expands a single-arch PLIST into the multiarch PLIST (stdin when no file or "-").\n' +
+        'Without options it reads the environment plist-multiarch.awk reads (_MULTIARCH, USE_MULTIARCH,\n' +
+        'MULTIARCH_ABIS, MULTIARCH_DIRS_bin, ..., BINARCHSUFFIX_64, ...); options override it.',
+    )
+    .option('multiarch', { type: 'string', describe: 'what to split: bin, lib or "bin,lib" (replaces _MULTIARCH/USE_MULTIARCH)' })
+    .option('abis', { type: 'string', describe: 'ABIs in install order, e.g. "64 32"' })
+    .option('opsys', { type: 'string', describe: 'platform row for ABIs and suffixes: SunOS or Linux (default: this machine)' })
+    .option('bin-dirs', { type: 'string', describe: 'automatic bin dirs (default "bin sbin")' })
+    .option('lib-dirs', { type: 'string', describe: 'automatic lib dirs (default "lib")' })
+    .option('skip-bin-dirs', { type: 'string', describe: 'bin dirs never split (default none)' })
+    .option('skip-lib-dirs', { type: 'string', describe: 'lib dirs never split (default "lib/svc")' })
+    .option('link-source', { type: 'string', describe: 'source of the @link lines (default lib/isaexec)' })
+    .option('subst', { type: 'string', describe: 'PLIST_SUBST entry VAR=value (repeatable)' })
+    .option('plist-var', { type: 'string', describe: '${PLIST.name} setting name=yes|no (repeatable)' })
+    .option('check', { type: 'string', describe: 'compare the expanded PLIST with a staged PREFIXDIR; exit 1 on differences' })
+    .option('json', { type: 'boolean', describe: 'with --check: print the result as JSON' })
+    .option('fold', { type: 'string', describe: 'print the compact single-arch PLIST of a staged PREFIXDIR' })
+    .option('r', { alias: 'recursive', type: 'string', describe: 'expand every package PLIST below TREE; print only problems' })
+    .option('out', { type: 'string', describe: 'with -r: write each expansion to DIR/<category>/<package>/PLIST' })
+    .conflicts('check', ['fold', 'r'])
+    .conflicts('fold', 'r')
+    .strictOptions()
+    .fail((msg, err) => {
+      if (err) throw err;
+      throw new InputError(`${msg} (see ${PROG} --help)`);
+    })
+    .help()
+    .version(false)
+    .parseAsync();
+
+  const opts = optionsFromEnv(process.env, {
+    multiarch: argv.multiarch,
+    abis: argv.abis,
+    opsys: argv.opsys,
+    binDirs: argv['bin-dirs'],
+    libDirs: argv['lib-dirs'],
+    skipBinDirs: argv['skip-bin-dirs'],
+    skipLibDirs: argv['skip-lib-dirs'],
+    linkSource: argv['link-source'],
+    subst: asList(argv.subst),
+    plistVar: asList(argv['plist-var']),
+  });
+  const files = argv._.map(String);
+  if (argv.json && argv.check === undefined) throw new InputError('--json goes with --check');
+  if (argv.out !== undefined && argv.r === undefined) throw new InputError('--out goes with -r TREE');
+  const warn = (m: string): void => void process.stderr.write(`${PROG}: ${m}\n`);
+
+  if (argv.fold !== undefined) {
+    if (files.length > 0) throw new InputError('--fold reads the staged tree, not PLIST files');
+    await writeOut((await foldTree(argv.fold, opts)));
+    return 0;
+  }
+
+  if (argv.r !== undefined) {
+    if (files.length > 0) throw new InputError('-r TREE finds the PLIST files itself; give no PLIST arguments');
+    const r = await expandTree(argv.r, opts, { outDir: argv.out, report: (m) => process.stdout.write(`${m}\n`) });
+    process.stdout.write(`${r.packages} packages, ${r.lines} lines, ${r.errors} errors\n`);
+    return r.errors > 0 ? 2 : 0;
+  }
+
+  const sources: PlistSource[] = files.length > 0 ? files : ['-'];
+  if (argv.check !== undefined) {
+    const lines: string[] = [];
+    await expandSources(sources, opts, (b) => {
+      for (const l of b) lines.push(l);
+    }, warn);
+    const r = await checkTree(lines, argv.check, { platform: opts.platform });
+    if (argv.json) process.stdout.write(JSON.stringify(r, null, 2) + '\n');
+    else {
+      const text = [...r.missing.map((p) => `missing: ${p}`), ...r.unlisted.map((p) => `unlisted: ${p}`)];
+      for (const [abi, paths] of Object.entries(r.missingByAbi ?? {})) {
+        text.push(`ABI ${abi} lacks ${paths.length} file${paths.length === 1 ? '' : 's'} the PLIST names`);
+      }
+      if (text.length > 0) await writeOut(text);
+    }
+    return r.missing.length + r.unlisted.length > 0 ? 1 : 0;
+  }
+
+  await expandSources(sources, opts, writeOut, warn);
+  return 0;
+});
+
+/** One write per batch; waits when the pipe is full so memory stays flat. */
+function writeOut(lines: readonly string[]): Promise<void> | void {
+  if (lines.length === 0) return;
+  if (process.stdout.write(lines.join('\n') + '\n')) return;
+  return new Promise((resolve) => process.stdout.once('drain', resolve));
+}
+
+/** Repeatable options come as a string once and as an array when repeated. */
+function asList(v: string | string[] | undefined): string[] {
+  return v === undefined ? [] : Array.isArray(v) ? v : [v];
+}

@@ -1,0 +1,68 @@
+import { createReadStream } from 'node:fs';
+import { UserError } from '@mkpkg/platform';
+import { PlistExpander } from './expand.ts';
+import { readLineBatches } from './lines.ts';
+import type { ExpandOptions } from './options.ts';
+
+/** Where a PLIST comes from: a path, or a stream with a display name ('-' = stdin). */
+export type PlistSource = string | { readonly name: string; readonly stream: AsyncIterable<Buffer | string> };
+
+export function openSource(src: PlistSource): { name: string; stream: AsyncIterable<Buffer | string> } {
+  if (typeof src !== 'string') return src;
+  if (src === '-') return { name: '<stdin>', stream: process.stdin };
+  return { name: src, stream: createReadStream(src, { highWaterMark: 1 << 20 }) };
+}
+
+/**
+ * Streams one package's PLIST files (concatenated in order) through the
+ * expander; `sink` receives output lines batch by batch and may apply
+ * back-pressure by returning a promise. Returns the number of input lines.
+ */
+export async function expandSources(
+  sources: readonly PlistSource[],
+  opts: ExpandOptions,
+  sink: (lines: string[]) => void | Promise<void>,
+  warn: (message: string) => void,
+): Promise<number> {
+  const x = new PlistExpander(opts);
+  let count = 0;
+  let reported = 0;
+  for (const src of sources) {
+    const { name, stream } = openSource(src);
+    try {
+      for await (const batch of readLineBatches(stream, name, warn)) {
+        const out: string[] = [];
+        const { lines, first } = batch;
+        for (let i = 0; i < lines.length; i++) x.add(lines[i]!, name, first + i, out);
+        count += lines.length;
+        while (reported < x.warnings.length) warn(x.warnings[reported++]!);
+        if (out.length > 0) await sink(out);
+      }
+    } catch (err) {
+      throw readError(err, name);
+    }
+  }
+  return count;
+}
+
+/** Expands PLIST files into memory (the driver's entry point). Throws InputError 'file:line: ...'. */
+export async function expandPlistFiles(
+  files: string[],
+  opts: ExpandOptions,
+): Promise<{ lines: string[]; warnings: string[] }> {
+  const lines: string[] = [];
+  const warnings: string[] = [];
+  await expandSources(files, opts, (b) => {
+      for (const l of b) lines.push(l);
+    }, (w) => void warnings.push(w));
+  return { lines, warnings };
+}
+
+function readError(err: unknown, name: string): unknown {
+  const e = err as NodeJS.ErrnoException;
+  if (e && typeof e.code === 'string' && e.syscall) {
+    const why = e.code === 'ENOENT' ? 'no such file' : e.code === 'EISDIR' ? 'is a directory' : e.message;
+    return new UserError(`${name}: cannot read PLIST: ${why}`, { exitCode: 2 });
+  }
+  return err;
+}
