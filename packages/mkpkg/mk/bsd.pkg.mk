@@ -1,0 +1,72 @@
+# mkpkg glue: what `.include "../../mk/bsd.pkg.mk"` finds in a mkpkg tree.
+# It only sets defaults; the phases themselves are run by mkpkg, which
+# evaluates these variables with bmake and calls the package's own
+# pre-/do-/post-<phase> targets.
+.include "${.PARSEDIR}/bsd.prefs.mk"
+
+.if defined(DISTNAME)
+PKGNAME?=		${DISTNAME}
+.endif
+PKGBASE?=		${PKGNAME:C/-[^-]*$//}
+PKGVERSION?=		${PKGNAME:C/^.*-//}
+EXTRACT_SUFX?=		.tar.gz
+.if defined(DISTNAME)
+DISTFILES?=		${DISTNAME}${EXTRACT_SUFX}
+.endif
+EXTRACT_ONLY?=		${DISTFILES}
+WRKDIR?=		${.CURDIR}/work
+WRKSRC?=		${WRKDIR}/${DISTNAME:U${PKGNAME}}
+DESTDIR?=		${WRKDIR}/.destdir
+FILESDIR?=		${.CURDIR}/files
+PATCHDIR?=		${.CURDIR}/patches
+DISTINFO_FILE?=		${.CURDIR}/distinfo
+DESCR_SRC?=		${.CURDIR}/DESCR
+.if exists(${.CURDIR}/MESSAGE)
+MESSAGE_SRC?=		${.CURDIR}/MESSAGE
+.endif
+.if !defined(PLIST_SRC)
+.  for _f_ in PLIST.common PLIST.${OPSYS} PLIST PLIST.common_end
+.    if exists(${.CURDIR}/${_f_})
+PLIST_SRC+=		${.CURDIR}/${_f_}
+.    endif
+.  endfor
+.endif
+# PLIST_VARS whose PLIST.<name> is defined, for ${PLIST.<name>} lines.
+_MKPKG_PLIST_ON=	${PLIST_VARS:@v@${PLIST.${v}:D${v}}@}
+
+MULTIARCH_DIRS.bin?=	bin sbin
+MULTIARCH_DIRS.lib?=	lib
+PKG_SMF_DIR?=		lib/svc
+.if defined(SMF_MANIFEST) || exists(${FILESDIR}/smf/manifest.xml)
+MULTIARCH_SKIP_DIRS.lib+=	${PKG_SMF_DIR}
+.endif
+
+CONFIGURE_SCRIPT?=	./configure
+CONFIGURE_DIRS?=	${WRKSRC}
+BUILD_DIRS?=		${CONFIGURE_DIRS}
+INSTALL_DIRS?=		${BUILD_DIRS}
+TEST_DIRS?=		${BUILD_DIRS}
+MAKE_FILE?=		Makefile
+BUILD_TARGET?=		all
+INSTALL_TARGET?=	install
+CMAKE_ARG_PATH?=	.
+.if !empty(USE_TOOLS:Mgmake) || defined(USE_CMAKE)
+MAKE_PROGRAM?=		${:!command -v gmake || echo make!}
+.else
+MAKE_PROGRAM?=		${MAKE}
+.endif
+
+# bmake targets map onto mkpkg, so `bmake package` and `mkpkg package` do
+# the same; command-line variables travel along.
+_MKPKG_CMDVARS=		${.MAKEOVERRIDES:O:u:N.*:@v@${v}=${${v}:Q}@}
+_MKPKG_TARGETS=		fetch checksum extract patch configure build test install \
+			package clean makesum makepatchsum print-plist install-package
+.MAIN: build
+.for _t_ in ${_MKPKG_TARGETS}
+.PHONY: ${_t_}
+${_t_}:
+	@${MKPKG} -C ${.CURDIR:Q} ${_t_} ${_MKPKG_CMDVARS}
+.endfor
+.PHONY: show-var
+show-var:
+	@${MKPKG} -C ${.CURDIR:Q} show-var ${VARNAME} ${_MKPKG_CMDVARS:NVARNAME=*}

@@ -1,0 +1,161 @@
+import os from 'node:os';
+import { type Abi, type Multiarch, type Platform, compilerAbiFlag, gnuTriplet, splitList } from '@mkpkg/platform';
+import { type Vars, get, isYes } from './pkgdir.ts';
+import { shQuote } from './shell.ts';
+
+/** Everything a per-ABI phase needs to know, from one ABI's variables. */
+export interface AbiContext {
+  readonly abi: Abi;
+  readonly platform: Platform;
+  readonly multiarch: Multiarch;
+  readonly vars: Vars;
+  readonly wrksrc: string;
+  readonly stage: string;
+}
+
+/**
+ * The per-ABI environment (SPEC §6): ABI and the suffixes, the compiler ABI
+ * flag on CC/CXX/CPP/LDFLAGS, and library search and run paths into the
+ * ABI's own lib directory under LOCALBASE.
+ */
+export function abiEnv(c: AbiContext, base: Readonly<Record<string, string | undefined>>): Record<string, string> {
+  const v = c.vars;
+  const s = c.platform.suffixes[c.abi];
+  const flag = compilerAbiFlag(c.abi);
+  const localbase = get(v, 'LOCALBASE') || '/usr/pkg';
+  const prefix = get(v, 'PREFIX') || localbase;
+  const libdirs = [...new Set([`${prefix}/lib${s.lib}`, `${localbase}/lib${s.lib}`])];
+  const withFlag = (cmd: string, fallback: string) => `${cmd || fallback} ${flag}`;
+  const env: Record<string, string> = {};
+  for (const [k, val] of Object.entries(base)) if (val !== undefined) env[k] = val;
+  delete env['MAKEFLAGS'];
+  delete env['MAKELEVEL'];
+  delete env['MFLAGS'];
+  Object.assign(env, {
+    ABI: c.abi,
+    BINARCHSUFFIX: s.bin,
+    LIBARCHSUFFIX: s.lib,
+    INCARCHSUFFIX: s.inc,
+    PREFIX: prefix,
+    LOCALBASE: localbase,
+    CC: withFlag(get(v, 'CC'), 'cc'),
+    CXX: withFlag(get(v, 'CXX'), 'c++'),
+    CPP: `${get(v, 'CC') || 'cc'} ${flag} -E`,
+    CFLAGS: get(v, 'CFLAGS'),
+    CXXFLAGS: get(v, 'CXXFLAGS'),
+    CPPFLAGS: get(v, 'CPPFLAGS'),
+    LDFLAGS: [get(v, 'LDFLAGS'), flag, ...libdirs.flatMap((d) => [`-L${d}`, `-Wl,-rpath,${d}`])].filter(Boolean).join(' '),
+    PKG_CONFIG_LIBDIR: `${localbase}/lib${s.lib}/pkgconfig:${localbase}/share/pkgconfig`,
+    PKG_CONFIG_PATH: '',
+    PATH: [`${localbase}/bin${s.bin}`, `${localbase}/bin`, env['PATH'] ?? '/usr/bin:/bin'].join(':'),
+  });
+  return env;
+}
+
+/** The variables a package's own targets see on bmake's command line for this ABI. */
+export function abiToolVars(env: Readonly<Record<string, string>>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const k of ['CC', 'CXX', 'CPP', 'CFLAGS', 'CXXFLAGS', 'CPPFLAGS', 'LDFLAGS']) out[k] = env[k] ?? '';
+  return out;
+}
+
+export function makeJobs(v: Vars): number {
+  const n = Number.parseInt(get(v, 'MAKE_JOBS'), 10);
+  return Number.isFinite(n) && n > 0 ? n : os.availableParallelism();
+}
+
+export type ConfigureStyle = 'gnu' | 'own' | 'cmake' | 'none';
+
+export function configureStyle(v: Vars): ConfigureStyle {
+  if (isYes(v, 'USE_CMAKE')) return 'cmake';
+  if (isYes(v, 'GNU_CONFIGURE')) return 'gnu';
+  if (isYes(v, 'HAS_CONFIGURE')) return 'own';
+  return 'none';
+}
+
+/** One shell command line per configure directory (empty for plain-make packages). */
+export function configureCommands(c: AbiContext): { dir: string; cmd: string }[] {
+  const v = c.vars;
+  const style = configureStyle(v);
+  if (style === 'none') return [];
+  const s = c.platform.suffixes[c.abi];
+  const prefix = get(v, 'PREFIX');
+  const ma = c.multiarch;
+  const libdir = ma.enabled && ma.lib && !get(v, 'NO_MULTIARCH_LIBDIR');
+  const bindir = ma.enabled && ma.bin;
+  const env = get(v, 'CONFIGURE_ENV');
+  const dirs = splitList(get(v, 'CONFIGURE_DIRS'));
+  if (style === 'cmake') {
+    const args = [
+      `-DCMAKE_INSTALL_PREFIX:PATH=${prefix}`,
+      `-DCMAKE_INSTALL_MANDIR:PATH=${get(v, 'PKGMANDIR') || 'man'}`,
+      `-DCMAKE_INSTALL_INFODIR:PATH=${get(v, 'PKGINFODIR') || 'info'}`,
+      `-DCMAKE_INSTALL_LIBDIR:PATH=lib${libdir ? s.lib : ''}`,
+      `-DCMAKE_INSTALL_BINDIR:PATH=bin${bindir ? s.bin : ''}`,
+      `-DCMAKE_INSTALL_SBINDIR:PATH=sbin${bindir ? s.bin : ''}`,
+      `-DCMAKE_PREFIX_PATH:PATH=${get(v, 'LOCALBASE')}`,
+      `-DCMAKE_LIBRARY_PATH:PATH=${get(v, 'LOCALBASE')}/lib${s.lib}`,
+      ...(libdir && s.lib ? [`-DLIB_SUFFIX=${s.lib}`] : []),
+      ...cmake32(c),
+    ];
+    if (!/CMAKE_BUILD_TYPE/.test(get(v, 'CMAKE_ARGS'))) args.push('-DCMAKE_BUILD_TYPE=Release');
+    const argPath = get(v, 'CMAKE_ARG_PATH') || '.';
+    return dirs.map((dir) => ({
+      dir,
+      cmd: [env, 'cmake', ...args.map(shQuote), get(v, 'CMAKE_ARGS'), shQuote(argPath)].filter(Boolean).join(' '),
+    }));
+  }
+  const script = get(v, 'CONFIGURE_SCRIPT') || './configure';
+  const own = get(v, 'CONFIGURE_ARGS');
+  if (style === 'own') return dirs.map((dir) => ({ dir, cmd: [env, shQuote(script), own].filter(Boolean).join(' ') }));
+  const triplet = gnuTriplet(c.platform.opsys, c.abi);
+  const args = [
+    `--prefix=${prefix}`,
+    `--build=${triplet}`,
+    `--host=${triplet}`,
+    `--mandir=${prefix}/${get(v, 'PKGMANDIR') || 'man'}`,
+    `--infodir=${prefix}/${get(v, 'PKGINFODIR') || 'info'}`,
+    ...(libdir ? [`--libdir=${prefix}/lib${s.lib}`] : []),
+    ...(bindir ? [`--bindir=${prefix}/bin${s.bin}`, `--sbindir=${prefix}/sbin${s.bin}`] : []),
+  ];
+  return dirs.map((dir) => ({ dir, cmd: [env, shQuote(script), ...args.map(shQuote), own].filter(Boolean).join(' ') }));
+}
+
+/**
+ * CMake picks lib64/x86_64 directories by its own rules; for ABI 32 on a
+ * 64-bit Linux host it must be told the architecture and to stay out of the
+ * 64-bit system library directories.
+ */
+function cmake32(c: AbiContext): string[] {
+  if (c.abi !== '32' || c.platform.opsys !== 'Linux') return [];
+  return [
+    '-DCMAKE_SYSTEM_PROCESSOR=i686',
+    '-DCMAKE_LIBRARY_ARCHITECTURE=i386-linux-gnu',
+    '-DCMAKE_FIND_LIBRARY_CUSTOM_LIB_SUFFIX=32',
+    '-DCMAKE_IGNORE_PATH=/usr/lib/x86_64-linux-gnu;/lib/x86_64-linux-gnu;/usr/lib64;/lib64',
+  ];
+}
+
+export type MakePhase = 'build' | 'test' | 'install';
+
+/** The package's own make for a phase, one command per directory; none when the phase has no target. */
+export function makeCommands(c: AbiContext, phase: MakePhase): { dir: string; cmd: string }[] {
+  const v = c.vars;
+  const target = get(v, phase === 'build' ? 'BUILD_TARGET' : phase === 'install' ? 'INSTALL_TARGET' : 'TEST_TARGET');
+  if (phase === 'test' && target === '') return [];
+  const dirs = splitList(get(v, phase === 'build' ? 'BUILD_DIRS' : phase === 'install' ? 'INSTALL_DIRS' : 'TEST_DIRS'));
+  const jobs = phase === 'install' ? 1 : makeJobs(v);
+  const extra = get(v, phase === 'build' ? 'BUILD_MAKE_FLAGS' : phase === 'install' ? 'INSTALL_MAKE_FLAGS' : 'TEST_MAKE_FLAGS');
+  const words = [
+    get(v, 'MAKE_ENV'),
+    shQuote(get(v, 'MAKE_PROGRAM') || 'make'),
+    ...(jobs > 1 ? [`-j${jobs}`] : []),
+    '-f',
+    shQuote(get(v, 'MAKE_FILE') || 'Makefile'),
+    get(v, 'MAKE_FLAGS'),
+    extra,
+    ...(phase === 'install' ? [`DESTDIR=${shQuote(c.stage)}`] : []),
+    target,
+  ];
+  return dirs.map((dir) => ({ dir, cmd: words.filter(Boolean).join(' ') }));
+}

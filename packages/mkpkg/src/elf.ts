@@ -1,0 +1,77 @@
+import fs from 'node:fs';
+
+/**
+ * The few ELF facts the multiarch check needs: class, machine and the
+ * DT_RPATH/DT_RUNPATH strings. Read by hand (a few dozen lines) because the
+ * check runs on every file of a package and a readelf/file child process per
+ * file would dominate the time of a re-run.
+ */
+export interface ElfInfo {
+  readonly bits: 32 | 64;
+  readonly machine: number;
+  readonly type: number;
+  readonly runpath: readonly string[];
+}
+
+export const EM_386 = 3;
+export const EM_X86_64 = 62;
+export const EM_SPARC = 2;
+export const EM_SPARCV9 = 43;
+export const EM_AARCH64 = 183;
+export const EM_ARM = 40;
+
+const SHT_DYNAMIC = 6;
+const DT_NULL = 0;
+const DT_RPATH = 15;
+const DT_RUNPATH = 29;
+
+/** undefined when the file is not ELF (or too short to be). */
+export function readElf(file: string): ElfInfo | undefined {
+  let buf: Buffer;
+  const fd = fs.openSync(file, 'r');
+  try {
+    const head = Buffer.alloc(64);
+    const n = fs.readSync(fd, head, 0, 64, 0);
+    if (n < 52 || head.readUInt32BE(0) !== 0x7f454c46) return undefined;
+    buf = fs.readFileSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  const bits = buf[4] === 2 ? 64 : buf[4] === 1 ? 32 : undefined;
+  if (bits === undefined) return undefined;
+  const le = buf[5] !== 2;
+  const u16 = (o: number) => (le ? buf.readUInt16LE(o) : buf.readUInt16BE(o));
+  const u32 = (o: number) => (le ? buf.readUInt32LE(o) : buf.readUInt32BE(o));
+  const word = (o: number) => (bits === 64 ? Number(le ? buf.readBigUInt64LE(o) : buf.readBigUInt64BE(o)) : u32(o));
+  const type = u16(16);
+  const machine = u16(18);
+  const runpath: string[] = [];
+  try {
+    const shoff = word(bits === 64 ? 0x28 : 0x20);
+    const shentsize = u16(bits === 64 ? 0x3a : 0x2e);
+    const shnum = u16(bits === 64 ? 0x3c : 0x30);
+    const sec = (i: number) => {
+      const b = shoff + i * shentsize;
+      return bits === 64
+        ? { type: u32(b + 4), offset: word(b + 0x18), size: word(b + 0x20), link: u32(b + 0x28), entsize: word(b + 0x38) }
+        : { type: u32(b + 4), offset: u32(b + 0x10), size: u32(b + 0x14), link: u32(b + 0x18), entsize: u32(b + 0x24) };
+    };
+    for (let i = 0; shoff > 0 && i < shnum; i++) {
+      const s = sec(i);
+      if (s.type !== SHT_DYNAMIC) continue;
+      const strtab = sec(s.link);
+      const ent = s.entsize || (bits === 64 ? 16 : 8);
+      for (let o = s.offset; o + ent <= s.offset + s.size; o += ent) {
+        const tag = word(o);
+        if (tag === DT_NULL) break;
+        if (tag !== DT_RPATH && tag !== DT_RUNPATH) continue;
+        const start = strtab.offset + word(o + ent / 2);
+        const end = buf.indexOf(0, start);
+        runpath.push(...buf.toString('latin1', start, end < 0 ? buf.length : end).split(':').filter((p) => p !== ''));
+      }
+    }
+  } catch {
+    // A truncated section table: class and machine are still known.
+  }
+  return { bits, machine, type, runpath };
+}

@@ -1,0 +1,60 @@
+import fs from 'node:fs';
+import path from 'node:path';
+
+/**
+ * An exclusive lock held by this process: a file created with O_EXCL that
+ * records our pid. A lock whose owner is gone is taken over, so a killed
+ * run never wedges the next one.
+ */
+export async function withLock<T>(file: string, what: string, fn: () => Promise<T>, log?: (msg: string) => void): Promise<T> {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  let told = false;
+  for (;;) {
+    try {
+      const fd = fs.openSync(file, 'wx');
+      fs.writeSync(fd, `${process.pid}\n`);
+      fs.closeSync(fd);
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const owner = Number.parseInt(readOr(file), 10);
+      if (!Number.isFinite(owner) || owner === process.pid || !alive(owner)) {
+        // Stale: remove it only if it still names the dead owner.
+        if (readOr(file) === (Number.isFinite(owner) ? `${owner}\n` : readOr(file))) fs.rmSync(file, { force: true });
+        continue;
+      }
+      if (!told && log) log(`waiting for ${what} (locked by process ${owner})`);
+      told = true;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    fs.rmSync(file, { force: true });
+  }
+}
+
+function readOr(file: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Writes a file under its final name only once it is complete. */
+export function writeFileAtomic(file: string, data: string | Uint8Array): void {
+  const tmp = `${file}.tmp.${process.pid}`;
+  fs.writeFileSync(tmp, data);
+  fs.renameSync(tmp, file);
+}
