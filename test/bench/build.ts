@@ -1,0 +1,83 @@
+// Benchmark: the GNU-configure fixture (devel/libmulti) built for one ABI,
+// for both ABIs in sequence, for both with --parallel-abis, and a re-run
+// with every phase done. Ratios are against the one-ABI build measured in
+// the same run (SPEC §10: parallel ≤ 1.6×; re-run < 1 s of mkpkg's time).
+//
+//   pnpm exec tsx test/bench/build.ts [ROUNDS]     (default 3 rounds)
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { REPO, explain, makeTree, run } from '../e2e/tree.ts';
+
+const PKG = 'devel/libmulti';
+const MKPKG_BIN = path.join(REPO, 'packages/mkpkg/bin/mkpkg.mjs');
+const rounds = Number(process.argv[2] ?? 3);
+
+interface Times {
+  real: number;
+  user: number;
+  sys: number;
+}
+
+const tree = await makeTree([PKG]);
+const pkgdir = tree.pkgDir(PKG);
+const mkconf = path.join(tree.root, 'mk.conf');
+const env: Record<string, string | undefined> = { ...process.env, CI: '1' };
+if (await fs.stat(mkconf).then(() => true, () => false)) env['MAKECONF'] = mkconf;
+
+/** `mkpkg -C pkgdir ARGS`, timed by bash's `time` (children included). */
+async function timed(args: readonly string[]): Promise<Times> {
+  const quoted = [process.execPath, MKPKG_BIN, '-C', pkgdir, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+  const r = await run('bash', ['-c', `TIMEFORMAT='@@ %R %U %S'; time ${quoted} >/dev/null 2>"$0"`, path.join(tree.root, 'bench.log')], { env });
+  if (r.exitCode !== 0) {
+    const log = await fs.readFile(path.join(tree.root, 'bench.log'), 'utf8').catch(() => '');
+    throw new Error(explain(`mkpkg ${args.join(' ')}`, { ...r, all: r.all + log }));
+  }
+  const m = /@@ ([\d.]+) ([\d.]+) ([\d.]+)/.exec(r.stderr);
+  if (m === null) throw new Error(`no timing in: ${r.stderr}`);
+  return { real: Number(m[1]), user: Number(m[2]), sys: Number(m[3]) };
+}
+
+async function fresh(): Promise<void> {
+  const r = await run(process.execPath, [MKPKG_BIN, '-C', pkgdir, 'clean'], { env });
+  if (r.exitCode !== 0) throw new Error(explain('mkpkg clean', r));
+  await fs.rm(path.join(tree.packages, 'All'), { recursive: true, force: true });
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)] ?? NaN;
+};
+
+const configs = {
+  one: ['package'],
+  both: ['--multiarch', 'bin,lib', 'package'],
+  parallel: ['--multiarch', 'bin,lib', '--parallel-abis', 'package'],
+} as const;
+type Config = keyof typeof configs;
+const real: Record<Config, number[]> = { one: [], both: [], parallel: [] };
+const rerun: Times[] = [];
+
+try {
+  // Interleaved rounds: a noisy neighbour slows every configuration alike.
+  for (let i = 0; i < rounds; i++) {
+    for (const c of Object.keys(configs) as Config[]) {
+      await fresh();
+      real[c].push((await timed(configs[c])).real);
+    }
+    // The last build was both ABIs; everything is done now.
+    rerun.push(await timed(configs.both));
+  }
+  const one = median(real.one);
+  const both = median(real.both);
+  const par = median(real.parallel);
+  const re = rerun.map((t) => t.real);
+  const reCpu = rerun.map((t) => t.user + t.sys);
+  const f = (x: number): string => x.toFixed(2);
+  console.log(`build of ${PKG}, median of ${rounds} rounds (wall seconds)`);
+  console.log(`  one ABI:                     ${f(one)} s`);
+  console.log(`  both ABIs, in sequence:      ${f(both)} s   ratio ${f(both / one)}× (expected ≈ 2×)`);
+  console.log(`  both ABIs, --parallel-abis:  ${f(par)} s   ratio ${f(par / one)}× (goal ≤ 1.6×) ${par / one <= 1.6 ? 'OK' : 'MISSED'}`);
+  console.log(`  re-run, every phase done:    ${f(median(re))} s wall, ${f(median(reCpu))} s CPU (goal < 1 s) ${median(re) < 1 ? 'OK' : 'MISSED'}`);
+} finally {
+  await tree.remove();
+}
