@@ -22,7 +22,7 @@ export function shq(s: string): string {
 
 export function installFragment(f: FragmentInput): string {
   const fmri = `svc:/${f.service}`;
-  const enable = f.instances.map((i) => `\techo ${shq(`    svcadm enable -r ${fmri}:${i}`)}`).join('\n');
+  const enable = f.instances.map((i) => `\tprintf '%s\\n' ${shq(`    svcadm enable -r ${fmri}:${i}`)}`).join('\n');
   return `# SMF: import the manifest of ${oneLine(fmri)} (mkpkg smf)
 case "$STAGE" in
 POST-INSTALL)
@@ -37,22 +37,22 @@ POST-INSTALL)
 	if [ -n "\${PKG_SKIP_SMF:-}" ]; then
 		echo "SMF: PKG_SKIP_SMF is set, so the manifest was not imported."
 	elif [ -n "\${PKG_DESTDIR:-}" ]; then
-		echo "SMF: installed under \${PKG_DESTDIR}, so the manifest was not imported into this system."
+		printf '%s\\n' "SMF: installed under \${PKG_DESTDIR}, so the manifest was not imported into this system."
 	elif [ -z "$smf_svccfg" ]; then
 		echo "SMF: svccfg was not found, so the manifest was not imported."
 	elif smf_out=$("$smf_svccfg" import "$smf_manifest" 2>&1); then
 		smf_imported=yes
 	else
-		echo "SMF: svccfg import $smf_manifest failed:"
+		printf '%s\\n' "SMF: svccfg import $smf_manifest failed:"
 		printf '%s\\n' "$smf_out" | sed 's/^/    /'
 	fi
 	if [ "$smf_imported" = no ]; then
 		echo "To import the service manifest, run:"
-		echo "    svccfg import $smf_manifest"
+		printf '%s\\n' "    svccfg import $smf_manifest"
 	fi
 	echo "The service is not enabled. To enable it, run:"
 ${enable}
-	echo ${shq(`and check on it with svcs -xv ${fmri}`)}
+	printf '%s\\n' ${shq(`and check on it with svcs -xv ${fmri}`)}
 	;;
 esac
 `;
@@ -72,9 +72,9 @@ DEINSTALL)
 	fi
 	# Without svcprop we cannot tell whether it was imported: advise anyway.
 	if [ -z "$smf_svcprop" ] || "$smf_svcprop" -q "$smf_fmri" >/dev/null 2>&1; then
-		echo "SMF: the service $smf_fmri stays in the repository. To remove it, run:"
-		echo "    svcadm disable -s $smf_fmri"
-		echo "    svccfg delete $smf_fmri"
+		printf '%s\\n' "SMF: the service $smf_fmri stays in the repository. To remove it, run:"
+		printf '%s\\n' "    svcadm disable -s $smf_fmri"
+		printf '%s\\n' "    svccfg delete $smf_fmri"
 	fi
 	;;
 esac
