@@ -336,6 +336,20 @@ describe('run: verexec picks the version', () => {
   });
 });
 
+describe('bmake glue', () => {
+  test('bmake in a package directory reaches mkpkg (show-var, print-plist)', async () => {
+    built('misc/plainhello');
+    const dir = tree.pkgDir('misc/plainhello');
+    const env = { ...process.env, ...(tree.env['MAKECONF'] !== undefined ? { MAKECONF: tree.env['MAKECONF'] } : {}) };
+    const sv = await run('bmake', ['show-var', 'VARNAME=PKGNAME'], { cwd: dir, env });
+    expect(sv.exitCode, explain('bmake show-var VARNAME=PKGNAME', sv)).toBe(0);
+    expect(sv.stdout.trim()).toBe('plainhello-2.0');
+    const pp = await run('bmake', ['print-plist'], { cwd: dir, env });
+    expect(pp.exitCode, explain('bmake print-plist', pp)).toBe(0);
+    expect(pp.stdout.split('\n')).toContain('man/man1/plainhello.1');
+  });
+});
+
 describe('delete', () => {
   test('mkpkg delete removes every ABI copy and the @link of a package', async () => {
     installed('misc/plainhello');

@@ -78,6 +78,8 @@ export function explain(what: string, r: RunResult): string {
 export interface Tree {
   readonly root: string;
   readonly packages: string;
+  /** What mkpkg runs with besides the inherited environment (MAKECONF). */
+  readonly env: Readonly<Record<string, string>>;
   pkgDir(pkg: string): string;
   /** `mkpkg -C <pkgdir> ARGS` */
   mkpkg(pkg: string, args: readonly string[]): Promise<RunResult>;
@@ -106,6 +108,7 @@ export async function makeTree(pkgs: ReadonlyArray<string | { from: string; as: 
   return {
     root,
     packages: path.join(root, 'packages'),
+    env,
     pkgDir: (pkg) => path.join(root, pkg),
     mkpkg: (pkg, args) => mkpkg(['-C', path.join(root, pkg), ...args], env),
     remove: () => fs.rm(root, { recursive: true, force: true }),
