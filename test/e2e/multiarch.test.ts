@@ -301,6 +301,11 @@ describe('run: isaexec picks the ABI', () => {
 });
 
 describe('run: verexec picks the version', () => {
+  test('two versions install side by side, both delivering @link lib/verexec bin/tiny (a shared link)', () => {
+    installed('lang/tinyinterp1');
+    installed('lang/tinyinterp2');
+  });
+
   test('bin/tiny runs the highest installed version, in the ABI asked for', async () => {
     installed('lang/tinyinterp1');
     installed('lang/tinyinterp2');
