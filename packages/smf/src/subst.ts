@@ -99,13 +99,21 @@ function shellWords(s: string, source: string): string[] {
       cur = undefined;
     } else if (c === '\\') {
       cur = (cur ?? '') + (s[++i] ?? '');
-    } else if (c === "'" || c === '"') {
+    } else if (c === "'") {
       const end = s.indexOf(c, i + 1);
-      if (end < 0) throw new InputError(`${source}: unbalanced ${c} in '${s}'`);
-      let q = s.slice(i + 1, end);
-      if (c === '"') q = q.replace(/\\([$`"\\])/g, '$1');
-      cur = (cur ?? '') + q;
+      if (end < 0) throw new InputError(`${source}: unbalanced ' in '${s}'`);
+      cur = (cur ?? '') + s.slice(i + 1, end);
       i = end;
+    } else if (c === '"') {
+      let q = '';
+      for (i++; i < s.length && s[i] !== '"'; i++) {
+        // Inside double quotes a backslash only escapes $ ` " \ (sh(1)).
+        const next = s[i + 1];
+        if (s[i] === '\\' && next !== undefined && '$`"\\'.includes(next)) i++;
+        q += s[i];
+      }
+      if (i >= s.length) throw new InputError(`${source}: unbalanced " in '${s}'`);
+      cur = (cur ?? '') + q;
     } else {
       cur = (cur ?? '') + c;
     }
