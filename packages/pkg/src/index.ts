@@ -1,1 +1,16 @@
-export {};
+export type { Compression } from './compression.ts';
+export { COMPRESSIONS } from './compression.ts';
+export type { CreateOptions } from './create.ts';
+export { createPackage } from './create.ts';
+export type { AddOptions, AddResult } from './add.ts';
+export { addPackage } from './add.ts';
+export type { DeleteOptions, DeleteResult } from './delete.ts';
+export { deletePackage, installedPackages } from './delete.ts';
+export type { PackageInfo } from './info.ts';
+export { formatInfo, installedInfo, installedSummary, packageFileInfo } from './info.ts';
+export { summaryBlock, writeSummary } from './summary.ts';
+export type { ParsedContents, PayloadItem, PlistEntry } from './contents.ts';
+export { formatExec, ownedPaths, parseContents, payloadOf, unsafePathReason } from './contents.ts';
+export { META_ORDER, readArchive, readMetadata } from './archive.ts';
+export { PKGTOOLS_VERSION, parseBuildInfo } from './metadata.ts';
+export { pkgdbDir } from './pkgdb.ts';
