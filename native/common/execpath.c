@@ -101,6 +101,18 @@ from_auxv(const char **what)
 	char *resolved, *cwd, *abs;
 	size_t len;
 
+	/*
+	 * AT_EXECFN is the string the caller passed to execve(2), and a
+	 * symlink or directory it names can be swapped after the kernel read
+	 * it.  A setuid/setgid dispatcher keeps its privileges across the exec
+	 * it is about to do, so in secure-execution mode only the kernel's own
+	 * /proc/self/exe is good enough.
+	 */
+	*what = "AT_EXECFN (not trusted in secure-execution mode)";
+	if (getauxval(AT_SECURE) != 0) {
+		errno = EPERM;
+		return NULL;
+	}
 	*what = "AT_EXECFN";
 	fn = (const char *)getauxval(AT_EXECFN);
 	if (fn == NULL || *fn == '\0') {
