@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { InputError } from '@mkpkg/platform';
+import { GENERIC_SUBST_VARS } from './subst.ts';
 
 /** One method script: SMF_METHODS word, its source file and its installed path (relative to PREFIX). */
 export interface SmfMethod {
@@ -50,10 +51,13 @@ const BASE_VARS = [
   'PKG_SMF_DIR',
   'PKG_SMF_MANIFEST_DIR',
   'PKG_SMF_METHOD_DIR',
+  'FILES_SUBST',
+  ...GENERIC_SUBST_VARS,
 ] as const;
 
 /**
- * The variables the driver must ask bmake for. The per-method variables
+ * The variables the driver must ask bmake for (the SMF ones, FILES_SUBST
+ * and the generic substitution keys). The per-method variables
  * need the method names, so call once without them (to learn SMF_METHODS)
  * and once with them.
  */

@@ -71,6 +71,37 @@ export function assertNoLeftoverTokens(file: string, sub: Substituted): void {
 }
 
 /**
+ * The generic FILES_SUBST keys pkgsrc's bsd.pkginstall.mk defines, each
+ * from the make variable of the same name. smfVarNames() asks for them.
+ */
+export const GENERIC_SUBST_VARS = [
+  'PREFIX',
+  'LOCALBASE',
+  'X11BASE',
+  'VARBASE',
+  'PKG_SYSCONFBASE',
+  'PKG_SYSCONFBASEDIR',
+  'PKG_SYSCONFDIR',
+  'PKGMANDIR',
+  'PKGBASE',
+  'PKGNAME',
+] as const;
+
+/**
+ * The complete FILES_SUBST for a package from the variables bmake reported:
+ * the generic keys (those that are set), overridden by the package's own
+ * FILES_SUBST entries, which came first in pkgsrc and so won.
+ */
+export function filesSubstFromVars(vars: ReadonlyMap<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const k of GENERIC_SUBST_VARS) {
+    const v = (vars.get(k) ?? '').trim();
+    if (v) out[k] = v;
+  }
+  return { ...out, ...parseFilesSubst(vars.get('FILES_SUBST') ?? '') };
+}
+
+/**
  * Parses a FILES_SUBST value as bmake prints it: words `KEY=value`, quoted
  * the way `${VAR:Q}` quotes (backslashes) or with shell quotes. Earlier
  * entries win, as the first matching sed expression did in pkgsrc.

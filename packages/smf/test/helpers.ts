@@ -4,12 +4,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bmakeVars } from '@mkpkg/platform';
-import { type SmfSettings, parseFilesSubst, smfMethodNames, smfSettingsFromVars, smfVarNames } from '../src/index.ts';
+import { type SmfSettings, filesSubstFromVars, smfMethodNames, smfSettingsFromVars, smfVarNames } from '../src/index.ts';
 
 export const FIXTURES = fileURLToPath(new URL('../../../fixtures/smf/', import.meta.url));
 
-/** The generic FILES_SUBST keys the driver passes (bsd.pkginstall.mk's set, shortened). */
-export const BASE_SUBST: Readonly<Record<string, string>> = {
+/** What mk.conf and the mkpkg glue would set; given to bmake on the command line. */
+export const BASE_VARS: Readonly<Record<string, string>> = {
   PREFIX: '/opt/local',
   LOCALBASE: '/opt/local',
   PKG_SYSCONFDIR: '/opt/local/etc',
@@ -33,10 +33,9 @@ export interface Fixture {
 export async function loadFixture(name: string): Promise<Fixture> {
   const dir = path.join(FIXTURES, name);
   const mk = path.join(dir, 'Makefile');
-  const extra = ['PKGBASE', 'FILES_SUBST'];
-  let vars = await bmakeVars(mk, [...smfVarNames(), ...extra], { cwd: dir });
+  let vars = await bmakeVars(mk, smfVarNames(), { cwd: dir, cmdVars: BASE_VARS });
   const methods = smfMethodNames(vars);
-  if (methods.length) vars = await bmakeVars(mk, [...smfVarNames(methods), ...extra], { cwd: dir });
+  if (methods.length) vars = await bmakeVars(mk, smfVarNames(methods), { cwd: dir, cmdVars: BASE_VARS });
   const settings = smfSettingsFromVars(vars, {
     pkgbase: vars.get('PKGBASE') ?? '',
     filesdir: path.join(dir, 'files'),
@@ -46,7 +45,7 @@ export async function loadFixture(name: string): Promise<Fixture> {
   const plist = fs.existsSync(plistFile)
     ? fs.readFileSync(plistFile, 'utf8').split('\n').filter((l) => l.length > 0)
     : undefined;
-  return { dir, vars, settings, filesSubst: { ...BASE_SUBST, ...parseFilesSubst(vars.get('FILES_SUBST') ?? '') }, plist };
+  return { dir, vars, settings, filesSubst: filesSubstFromVars(vars), plist };
 }
 
 /** 1-based number of the first line of `file` containing `needle` (fails the test when absent). */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InputError } from '@mkpkg/platform';
-import { assertNoLeftoverTokens, filterSmfPlist, parseFilesSubst, smfSubstitutions, substitute } from '../src/index.ts';
+import { assertNoLeftoverTokens, filesSubstFromVars, filterSmfPlist, parseFilesSubst, smfSubstitutions, substitute } from '../src/index.ts';
 import type { SmfSettings } from '../src/index.ts';
 
 describe('substitute', () => {
@@ -93,5 +93,17 @@ describe('filterSmfPlist', () => {
     expect(
       filterSmfPlist(['bin/x', 'share/examples/rc.d/x', 'share/examples/rc.d', 'share/examples/x/rc.d', '@comment share/examples/rc.d/x']),
     ).toEqual(['bin/x', 'share/examples/x/rc.d', '@comment share/examples/rc.d/x']);
+  });
+});
+
+describe('filesSubstFromVars', () => {
+  it('takes the generic keys that are set, then the package entries, which win', () => {
+    const vars = new Map([
+      ['PREFIX', '/opt/local'],
+      ['VARBASE', '/var/opt/local'],
+      ['X11BASE', ''],
+      ['FILES_SUBST', 'VARBASE=/var MY_USER=me'],
+    ]);
+    expect(filesSubstFromVars(vars)).toEqual({ PREFIX: '/opt/local', VARBASE: '/var', MY_USER: 'me' });
   });
 });
