@@ -1,0 +1,541 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { type Abi, InputError, UserError, machineArch, probeCompiler, splitList } from '@mkpkg/platform';
+import * as plist from '@mkpkg/plist';
+import * as smf from '@mkpkg/smf';
+import * as pkg from '@mkpkg/pkg';
+import { type AbiContext, abiEnv, abiToolVars, configureCommands, makeCommands } from './abienv.ts';
+import { checkDistfile, checkPatch, distfileLines, formatDistinfo, keptLines, patchLine, readDistinfo } from './distinfo.ts';
+import { checkElf } from './elfcheck.ts';
+import { extractArchive } from './extract.ts';
+import { candidateUrls, fetchDistfile } from './fetch.ts';
+import { withLock, writeFileAtomic } from './lock.ts';
+import { incarchEntries, mergeStages, walk } from './merge.ts';
+import { type PackageDir, type Vars, abiCmdVars, get, isYes, loadPackage } from './pkgdir.ts';
+import { type Progress, makeProgress } from './progress.ts';
+import { type Step, logNote, runShell } from './run.ts';
+import { parseAssignments, shQuote } from './shell.ts';
+
+export const ABI_PHASES = ['extract', 'patch', 'configure', 'build', 'test', 'install'] as const;
+export type AbiPhase = (typeof ABI_PHASES)[number];
+export const TARGETS = [
+  'fetch', 'checksum', 'extract', 'patch', 'configure', 'build', 'test', 'install', 'package',
+  'clean', 'makesum', 'makepatchsum', 'print-plist', 'install-package',
+] as const;
+export type Target = (typeof TARGETS)[number];
+
+export interface DriverOptions {
+  readonly dir: string;
+  readonly cmdVars?: Readonly<Record<string, string>>;
+  readonly multiarch?: string;
+  readonly parallelAbis?: boolean;
+  /** Live progress lines (default: when stderr is a terminal). */
+  readonly tty?: boolean;
+  readonly out?: (text: string) => void;
+}
+
+/** Where mkpkg keeps its own state inside WRKDIR. */
+const cookieDir = (p: PackageDir) => path.join(p.wrkdir, '.cookies');
+const cookie = (p: PackageDir, phase: string, abi?: Abi) => path.join(cookieDir(p), abi ? `${phase}.${abi}` : phase);
+const logFile = (p: PackageDir, phase: string, abi?: Abi) => path.join(p.wrkdir, '.logs', abi ? `${phase}-${abi}.log` : `${phase}.log`);
+const destdirOf = (p: PackageDir) => path.resolve(p.dir, get(p.vars, 'DESTDIR'));
+const prefixOf = (v: Vars) => get(v, 'PREFIX');
+const done = (f: string) => fs.existsSync(f);
+function touch(f: string): void {
+  fs.mkdirSync(path.dirname(f), { recursive: true });
+  fs.writeFileSync(f, `${new Date().toISOString()}\n`);
+}
+
+/** Runs one mkpkg target in a package directory. */
+export async function runTarget(target: Target, o: DriverOptions): Promise<void> {
+  const p = await loadPackage(o.dir, { cmdVars: o.cmdVars ?? {}, ...(o.multiarch !== undefined ? { cliMultiarch: o.multiarch } : {}) });
+  const out = o.out ?? ((t: string) => process.stdout.write(t));
+  if (target === 'clean') {
+    await withLock(`${p.wrkdir}.lock`, `${get(p.vars, 'PKGNAME')}`, async () => {
+      fs.rmSync(p.wrkdir, { recursive: true, force: true });
+    });
+    return;
+  }
+  if (target === 'makesum' || target === 'makepatchsum') return makesum(p, target);
+  fs.mkdirSync(path.dirname(p.wrkdir), { recursive: true });
+  await withLock(`${p.wrkdir}.lock`, `another mkpkg run on ${get(p.vars, 'PKGNAME')}`, async () => {
+    const d = new Driver(p, o);
+    try {
+      await d.run(target, out);
+    } finally {
+      d.progress.stop();
+    }
+  }, (m) => process.stderr.write(`mkpkg: ${m}\n`));
+}
+
+/** Prints variables as bmake evaluates them for this package (with VAR=value and ABI= honoured). */
+export async function showVars(dir: string, names: readonly string[], cmdVars: Readonly<Record<string, string>>, multiarch?: string): Promise<string[]> {
+  const p = await loadPackage(dir, { cmdVars, ...(multiarch !== undefined ? { cliMultiarch: multiarch } : {}) });
+  const abi = cmdVars['ABI'];
+  const v = abi !== undefined && p.abiVars.has(abi as Abi) ? (p.abiVars.get(abi as Abi) as Vars) : undefined;
+  if (v && names.every((n) => v.has(n))) return names.map((n) => get(v, n));
+  if (names.every((n) => p.vars.has(n))) return names.map((n) => get(p.vars, n));
+  const { bmakeVars } = await import('@mkpkg/platform');
+  const extra = abi !== undefined && p.abiVars.has(abi as Abi) ? abiCmdVars(p.platform, p.multiarch, abi as Abi, p.abiWrksrc(abi as Abi)) : {};
+  const r = await bmakeVars(p.makefile, names, { cwd: p.dir, cmdVars: { ...extra, ...cmdVars } });
+  return names.map((n) => r.get(n) ?? '');
+}
+
+async function makesum(p: PackageDir, target: 'makesum' | 'makepatchsum'): Promise<void> {
+  const file = path.resolve(p.dir, get(p.vars, 'DISTINFO_FILE'));
+  const di = readDistinfo(file);
+  const distfiles = splitList(get(p.vars, 'DISTFILES'));
+  const patches = listPatches(p);
+  let distLines: string[];
+  let patchLines: string[];
+  if (target === 'makesum') {
+    const distdir = path.resolve(p.dir, get(p.vars, 'DISTDIR'));
+    distLines = [];
+    for (const name of distfiles) {
+      const f = await fetchDistfile(name, fetchOpts(p, name, false));
+      distLines.push(...distfileLines(name, f));
+      void distdir;
+    }
+    const names = new Set(patches.map((x) => path.basename(x)));
+    patchLines = keptLines(di, (e) => names.has(e.file));
+  } else {
+    const names = new Set(distfiles);
+    distLines = keptLines(di, (e) => names.has(e.file));
+    patchLines = patches.map(patchLine);
+  }
+  writeFileAtomic(file, formatDistinfo(distLines, patchLines));
+}
+
+function listPatches(p: PackageDir): string[] {
+  const dir = path.resolve(p.dir, get(p.vars, 'PATCHDIR'));
+  if (!fs.existsSync(dir)) return [];
+  return fs
+    .readdirSync(dir)
+    .filter((f) => f.startsWith('patch-') && !/\.(orig|rej)$|~$/.test(f))
+    .sort()
+    .map((f) => path.join(dir, f));
+}
+
+function fetchOpts(p: PackageDir, name: string, tty: boolean) {
+  return {
+    distdir: path.resolve(p.dir, get(p.vars, 'DISTDIR')),
+    sites: candidateUrls(name, get(p.vars, 'MASTER_SITE_OVERRIDE'), get(p.vars, 'MASTER_SITES')),
+    progress: tty,
+    say: (m: string) => process.stderr.write(`=> ${m}\n`),
+  };
+}
+
+const ORDER: readonly Target[] = ['fetch', 'checksum', 'extract', 'patch', 'configure', 'build', 'test', 'install', 'package'];
+const reaches = (target: Target, phase: Target) => {
+  const t = target === 'print-plist' ? 'install' : target === 'install-package' ? 'package' : target;
+  if (phase === 'test') return t === 'test';
+  return ORDER.indexOf(t) >= ORDER.indexOf(phase);
+};
+
+class Driver {
+  readonly p: PackageDir;
+  readonly o: DriverOptions;
+  readonly tty: boolean;
+  readonly progress: Progress;
+  readonly pkgname: string;
+
+  constructor(p: PackageDir, o: DriverOptions) {
+    this.p = p;
+    this.o = o;
+    this.tty = o.tty ?? Boolean(process.stderr.isTTY);
+    this.pkgname = get(p.vars, 'PKGNAME');
+    this.progress = makeProgress(this.pkgname, p.abis, 0, false);
+  }
+
+  private ctx(abi: Abi): AbiContext {
+    const p = this.p;
+    return { abi, platform: p.platform, multiarch: p.multiarch, vars: p.abiVars.get(abi) as Vars, wrksrc: p.abiWrksrc(abi), stage: p.stageDir(abi) };
+  }
+
+  private env(abi: Abi): Record<string, string> {
+    return abiEnv(this.ctx(abi), process.env);
+  }
+
+  async run(target: Target, out: (t: string) => void): Promise<void> {
+    const p = this.p;
+    const perAbi = ABI_PHASES.filter((ph) => reaches(target, ph) && ph !== 'install');
+    const allDone = (ph: AbiPhase) => p.abis.every((a) => done(cookie(p, ph, a)));
+    if (target === 'package' || target === 'install-package') {
+      if (done(cookie(p, 'package')) && fs.existsSync(this.packageFile())) {
+        this.progress.note(`${this.pkgname}: package is up to date (${this.packageFile()})`);
+        if (target === 'install-package') await this.installPackage();
+        return;
+      }
+    }
+    const needSources = !(allDone('extract'));
+    if (target === 'fetch' || target === 'checksum' || needSources) {
+      await this.fetch();
+      if (target === 'fetch') return;
+      this.checksum();
+      if (target === 'checksum') return;
+    }
+    if (needSources) await this.checkDepends();
+    (this as { progress: Progress }).progress = makeProgress(this.pkgname, p.abis, perAbi.length + (reaches(target, 'install') ? 1 : 0), this.tty);
+    const chain = async (abi: Abi) => {
+      for (const ph of perAbi) await this.abiPhase(abi, ph);
+    };
+    if (this.o.parallelAbis && p.abis.length > 1) {
+      const results = await Promise.allSettled(p.abis.map(chain));
+      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) throw failed.reason;
+    } else {
+      for (const abi of p.abis) await chain(abi);
+    }
+    if (!reaches(target, 'install')) return;
+    for (const abi of p.abis) await this.abiPhase(abi, 'install');
+    if (target === 'print-plist') {
+      const lines = await this.printPlist();
+      this.progress.stop();
+      out(lines.map((l) => `${l}\n`).join(''));
+      return;
+    }
+    if (!done(cookie(p, 'install'))) {
+      await this.finishInstall();
+      touch(cookie(p, 'install'));
+    }
+    if (!reaches(target, 'package')) return;
+    await this.makePackage();
+    touch(cookie(p, 'package'));
+    if (target === 'install-package') await this.installPackage();
+  }
+
+  // ---- fetch, checksum, depends (once) ----
+
+  private async fetch(): Promise<void> {
+    for (const name of splitList(get(this.p.vars, 'DISTFILES'))) await fetchDistfile(name, fetchOpts(this.p, name, this.tty));
+  }
+
+  private checksum(): void {
+    const v = this.p.vars;
+    if (isYes(v, 'NO_CHECKSUM')) return;
+    const distfiles = splitList(get(v, 'DISTFILES'));
+    if (distfiles.length === 0) return;
+    const file = path.resolve(this.p.dir, get(v, 'DISTINFO_FILE'));
+    if (!fs.existsSync(file)) {
+      throw new InputError(`${file} does not exist`, { hint: "run 'mkpkg makesum' to create it from the distfiles" });
+    }
+    const di = readDistinfo(file);
+    const distdir = path.resolve(this.p.dir, get(v, 'DISTDIR'));
+    for (const name of distfiles) checkDistfile(di, name, path.join(distdir, name));
+  }
+
+  private async checkDepends(): Promise<void> {
+    const deps = splitList(get(this.p.vars, 'DEPENDS')).map((d) => d.replace(/:[^:]*$/, ''));
+    if (deps.length === 0) return;
+    const pkgdb = get(this.p.vars, 'PKG_DBDIR');
+    const installed = fs.existsSync(pkgdb) ? await pkg.installedPackages({ pkgdb }) : [];
+    const missing = deps.filter((pat) => !installed.some((n) => pkgMatchSafe(pat, n)));
+    if (missing.length > 0) {
+      throw new UserError(`missing dependencies: ${missing.join(', ')} (not installed in ${pkgdb})`, {
+        hint: 'build and add the packages that provide them first (mkpkg package, then mkpkg add), or fix DEPENDS',
+      });
+    }
+  }
+
+  // ---- per-ABI phases ----
+
+  private async abiPhase(abi: Abi, phase: AbiPhase): Promise<void> {
+    const p = this.p;
+    if (done(cookie(p, phase, abi))) return;
+    this.progress.start(abi, phase);
+    const env = this.env(abi);
+    const step: Step = { label: `${phase} (ABI ${abi})`, log: logFile(p, phase, abi), cwd: this.ctx(abi).wrksrc, env };
+    fs.rmSync(step.log, { force: true });
+    if (phase === 'extract') {
+      // A fresh copy: later cookies of this ABI no longer hold.
+      for (const ph of ABI_PHASES) fs.rmSync(cookie(p, ph, abi), { force: true });
+      fs.rmSync(cookie(p, 'install'), { force: true });
+      fs.rmSync(cookie(p, 'package'), { force: true });
+      fs.rmSync(p.abiWrkdir(abi), { recursive: true, force: true });
+      fs.mkdirSync(p.abiWrkdir(abi), { recursive: true });
+    }
+    if (phase === 'install') {
+      fs.rmSync(p.stageDir(abi), { recursive: true, force: true });
+      fs.mkdirSync(p.stageDir(abi), { recursive: true });
+      fs.rmSync(cookie(p, 'install'), { force: true });
+      fs.rmSync(cookie(p, 'package'), { force: true });
+      const v = p.abiVars.get(abi) as Vars;
+      const root = path.join(p.stageDir(abi), prefixOf(v));
+      fs.mkdirSync(root, { recursive: true });
+      for (const d of splitList(get(v, 'INSTALLATION_DIRS'))) fs.mkdirSync(path.isAbsolute(d) ? path.join(p.stageDir(abi), d) : path.join(root, d), { recursive: true });
+    }
+    if (phase === 'configure' && !isYes(p.vars, 'NO_CONFIGURE')) {
+      const r = await probeCompiler(abi, get(p.abiVars.get(abi) as Vars, 'CC') || 'cc');
+      if (!r.ok) throw new UserError(r.message);
+    }
+    await this.packageTarget(abi, `pre-${phase}`, step);
+    if (p.targets.has(`do-${phase}`)) await this.packageTarget(abi, `do-${phase}`, step);
+    else await this.builtin(abi, phase, step);
+    await this.packageTarget(abi, `post-${phase}`, step);
+    touch(cookie(p, phase, abi));
+  }
+
+  /** A package's own pre-/do-/post- target, run by bmake with this ABI's variables. */
+  private async packageTarget(abi: Abi, target: string, step: Step): Promise<void> {
+    const p = this.p;
+    if (!p.targets.has(target)) return;
+    const abiVars = {
+      ...p.cmdVars,
+      ...abiCmdVars(p.platform, p.multiarch, abi, p.abiWrksrc(abi)),
+      ...abiToolVars(step.env),
+      DESTDIR: p.stageDir(abi),
+    };
+    const args = Object.entries(abiVars).map(([k, val]) => shQuote(`${k}=${val.replace(/\$/g, '$$$$')}`));
+    const bmake = process.env['MKPKG_BMAKE'] ?? 'bmake';
+    const cwd = fs.existsSync(step.cwd) ? step.cwd : p.dir;
+    await runShell({ ...step, cwd: p.dir, label: `${target} (ABI ${abi})` }, `${shQuote(bmake)} -f ${shQuote(p.makefile)} ${args.join(' ')} ${target}`);
+    void cwd;
+  }
+
+  private async builtin(abi: Abi, phase: AbiPhase, step: Step): Promise<void> {
+    const p = this.p;
+    const c = this.ctx(abi);
+    const v = c.vars;
+    switch (phase) {
+      case 'extract': {
+        const distdir = path.resolve(p.dir, get(v, 'DISTDIR'));
+        const files = splitList(get(v, 'EXTRACT_ONLY'));
+        for (const f of files) {
+          logNote(step, `extract ${f} into ${p.abiWrkdir(abi)}`);
+          await extractArchive(path.join(distdir, f), p.abiWrkdir(abi));
+        }
+        if (files.length > 0 && !fs.existsSync(c.wrksrc)) {
+          const got = fs.readdirSync(p.abiWrkdir(abi)).join(', ') || 'nothing';
+          throw new InputError(`after extracting, WRKSRC (${path.relative(p.abiWrkdir(abi), c.wrksrc)}) does not exist; the distfiles unpacked ${got}`, {
+            where: { file: p.makefile },
+            hint: 'set WRKSRC= ${WRKDIR}/<one of those>',
+          });
+        }
+        fs.mkdirSync(c.wrksrc, { recursive: true });
+        return;
+      }
+      case 'patch': {
+        const patches = listPatches(p);
+        if (patches.length === 0) return;
+        const di = readDistinfo(path.resolve(p.dir, get(v, 'DISTINFO_FILE')));
+        for (const f of patches) {
+          checkPatch(di, f);
+          try {
+            await runShell({ ...step, label: `applying ${path.basename(f)} (ABI ${abi})` }, `patch -d ${shQuote(c.wrksrc)} -E -p0 -F0 --forward --batch --no-backup-if-mismatch -i ${shQuote(f)}`);
+          } catch (err) {
+            if (err instanceof UserError) {
+              throw new UserError(`${path.basename(f)} does not apply to the sources\n${err.message}`, {
+                hint: `update ${f} for this version of the sources, then run 'mkpkg makepatchsum'`,
+              });
+            }
+            throw err;
+          }
+        }
+        return;
+      }
+      case 'configure':
+        for (const { dir, cmd } of configureCommands(c)) await runShell({ ...step, cwd: path.resolve(c.wrksrc, dir) }, cmd);
+        return;
+      case 'build':
+        if (isYes(v, 'NO_BUILD')) return;
+        for (const { dir, cmd } of makeCommands(c, 'build')) await runShell({ ...step, cwd: path.resolve(c.wrksrc, dir) }, cmd);
+        return;
+      case 'test': {
+        const cmds = makeCommands(c, 'test');
+        if (cmds.length === 0) logNote(step, 'the package sets no TEST_TARGET; nothing to test');
+        for (const { dir, cmd } of cmds) await runShell({ ...step, cwd: path.resolve(c.wrksrc, dir) }, cmd);
+        return;
+      }
+      case 'install':
+        for (const { dir, cmd } of makeCommands(c, 'install')) await runShell({ ...step, cwd: path.resolve(c.wrksrc, dir) }, cmd);
+        return;
+    }
+  }
+
+  // ---- after the installs: merge, SMF, PLIST, ELF ----
+
+  private plistSources(): string[] {
+    const files = splitList(get(this.p.vars, 'PLIST_SRC')).map((f) => path.resolve(this.p.dir, f));
+    for (const f of files) if (!fs.existsSync(f)) throw new InputError(`PLIST_SRC names ${f}, which does not exist`, { where: { file: this.p.makefile } });
+    return files;
+  }
+
+  private expandOptions(extraLibSkip: readonly string[] = []) {
+    const v = this.p.vars;
+    const dv = this.p.abiVars.get(this.p.platform.defaultAbi) as Vars;
+    const on = new Set(splitList(get(dv, '_MKPKG_PLIST_ON')));
+    const plistVars: Record<string, boolean> = {};
+    for (const n of splitList(get(dv, 'PLIST_VARS'))) plistVars[n] = on.has(n);
+    const subst: Record<string, string> = {
+      PREFIX: prefixOf(v),
+      LOCALBASE: get(v, 'LOCALBASE'),
+      PKGBASE: get(v, 'PKGBASE'),
+      PKGNAME: get(v, 'PKGNAME'),
+      PKGVERSION: get(v, 'PKGVERSION'),
+      PKGMANDIR: get(v, 'PKGMANDIR'),
+      PKGINFODIR: get(v, 'PKGINFODIR'),
+      PKG_SYSCONFDIR: get(v, 'PKG_SYSCONFDIR'),
+      OPSYS: this.p.platform.opsys,
+      MACHINE_ARCH: machineArch(this.p.platform.defaultAbi),
+      ...parseAssignments(get(dv, 'PLIST_SUBST')),
+    };
+    return plist.defaultExpandOptions(this.p.platform, this.p.multiarch, {
+      binDirs: splitList(get(v, 'MULTIARCH_DIRS.bin')),
+      libDirs: splitList(get(v, 'MULTIARCH_DIRS.lib')),
+      skipBinDirs: splitList(get(v, 'MULTIARCH_SKIP_DIRS.bin')),
+      skipLibDirs: [...new Set([...splitList(get(v, 'MULTIARCH_SKIP_DIRS.lib')), ...extraLibSkip])],
+      subst,
+      plistVars,
+    });
+  }
+
+  private merge(): void {
+    const p = this.p;
+    const raw = this.plistSources().flatMap((f) => fs.readFileSync(f, 'utf8').split('\n'));
+    const r = mergeStages({
+      stages: p.abis.map((abi) => ({ abi, root: p.stageDir(abi) })),
+      destdir: destdirOf(p),
+      prefix: prefixOf(p.vars),
+      platform: p.platform,
+      incEntries: p.multiarch.enabled ? incarchEntries(raw) : [],
+      infoDir: get(p.vars, 'PKGINFODIR') || 'info',
+    });
+    const log = logFile(p, 'merge');
+    fs.mkdirSync(path.dirname(log), { recursive: true });
+    fs.writeFileSync(log, [`${r.files} files merged`, ...r.rewrittenLinks.map((l) => `rewrote symlink ${l}`), ...r.generated.map((g) => `generated generic header ${g}`)].join('\n') + '\n');
+  }
+
+  private async printPlist(): Promise<string[]> {
+    this.merge();
+    const root = path.join(destdirOf(this.p), prefixOf(this.p.vars));
+    return plist.foldTree(root, this.expandOptions());
+  }
+
+  private async finishInstall(): Promise<void> {
+    const p = this.p;
+    const v = p.vars;
+    this.progress.note(`merging ${p.abis.length > 1 ? `ABIs ${p.abis.join(', ')}` : `ABI ${p.abis[0]}`} into ${destdirOf(p)}`);
+    this.merge();
+    const root = path.join(destdirOf(p), prefixOf(v));
+    const dv = p.abiVars.get(p.platform.defaultAbi) as Vars;
+    const settings = smf.smfSettingsFromVars(dv, { pkgbase: get(v, 'PKGBASE'), filesdir: path.resolve(p.dir, get(v, 'FILESDIR')), wrkdir: p.wrkdir });
+    const opts = this.expandOptions(settings ? smf.smfLibSkipDirs(settings) : []);
+    const expanded = await plist.expandPlistFiles(this.plistSources(), opts);
+    for (const w of expanded.warnings) this.progress.note(`warning: ${w}`);
+    let lines = expanded.lines;
+    const meta: { install: string[]; deinstall: string[] } = { install: [], deinstall: [] };
+    if (settings) {
+      const filesSubst = { PREFIX: prefixOf(v), ...parseAssignments(get(dv, 'FILES_SUBST')) };
+      const r = await smf.installSmf(settings, { destPrefix: root, filesSubst, plistLines: lines });
+      for (const w of r.warnings) this.progress.note(`warning: ${w}`);
+      lines = [...smf.filterSmfPlist(lines), ...r.plistLines];
+      meta.install.push(r.installFragment);
+      meta.deinstall.push(r.deinstallFragment);
+    }
+    const check = await plist.checkTree(lines, root, { platform: p.platform });
+    if (check.missing.length > 0 || check.unlisted.length > 0) throw plistError(check, p);
+    const n = checkElf({
+      root,
+      prefix: prefixOf(v),
+      platform: p.platform,
+      multiarch: p.multiarch,
+      binDirs: opts.binDirs,
+      libDirs: opts.libDirs,
+      skipDirs: [...opts.skipLibDirs, ...opts.skipBinDirs],
+    });
+    this.progress.note(`PLIST: ${lines.length} lines match ${root}; ${n} ELF files have their ABI's class`);
+    writeFileAtomic(path.join(p.wrkdir, '.PLIST'), lines.join('\n') + '\n');
+    writeFileAtomic(path.join(p.wrkdir, '.scripts.json'), JSON.stringify(meta));
+  }
+
+  // ---- package ----
+
+  private packageFile(): string {
+    return path.join(path.resolve(this.p.dir, get(this.p.vars, 'PACKAGES')), 'All', `${this.pkgname}.tgz`);
+  }
+
+  private async makePackage(): Promise<void> {
+    const p = this.p;
+    const v = p.vars;
+    this.progress.note(`packaging ${this.pkgname}`);
+    const lines = fs.readFileSync(path.join(p.wrkdir, '.PLIST'), 'utf8').split('\n').filter((l) => l !== '');
+    const meta = JSON.parse(fs.readFileSync(path.join(p.wrkdir, '.scripts.json'), 'utf8')) as { install: string[]; deinstall: string[] };
+    const depends = splitList(get(v, 'DEPENDS')).map((d) => d.replace(/:[^:]*$/, ''));
+    const linkSource = 'lib/isaexec';
+    if (get(v, 'PKGBASE') !== 'isaexec' && lines.some((l) => l.startsWith(`@link ${linkSource} `))) {
+      depends.push(get(v, 'ISAEXEC_DEPENDS') || 'isaexec>=1.0');
+    }
+    const descrFile = path.resolve(p.dir, get(v, 'DESCR_SRC'));
+    if (!fs.existsSync(descrFile)) throw new InputError(`the package has no DESCR (${descrFile})`, { hint: 'write a few lines describing the package into DESCR' });
+    const msgFile = get(v, 'MESSAGE_SRC');
+    const out = this.packageFile();
+    fs.mkdirSync(path.dirname(out), { recursive: true });
+    const tmp = path.join(path.dirname(out), `.${this.pkgname}.tgz.${process.pid}.tmp`);
+    const pkgpath = path.relative(path.resolve(p.dir, '../..'), p.dir);
+    try {
+      await pkg.createPackage({
+        output: tmp,
+        pkgname: this.pkgname,
+        prefix: prefixOf(v),
+        stageDir: path.join(destdirOf(p), prefixOf(v)),
+        plist: lines,
+        comment: get(v, 'COMMENT') || this.pkgname,
+        descr: fs.readFileSync(descrFile, 'utf8'),
+        ...(get(v, 'HOMEPAGE') ? { homepage: get(v, 'HOMEPAGE') } : {}),
+        depends: [...new Set(depends)],
+        conflicts: splitList(get(v, 'CONFLICTS')),
+        buildInfo: {
+          OPSYS: p.platform.opsys,
+          MACHINE_ARCH: machineArch(p.platform.defaultAbi),
+          ABI: p.platform.defaultAbi,
+          MULTIARCH_ABIS: p.multiarch.enabled ? p.abis.join(' ') : '',
+          PKGPATH: pkgpath,
+          LOCALBASE: get(v, 'LOCALBASE'),
+          ...(get(v, 'PKGTOOLS_VERSION') ? { PKGTOOLS_VERSION: get(v, 'PKGTOOLS_VERSION') } : {}),
+        },
+        ...(msgFile && fs.existsSync(msgFile) ? { message: fs.readFileSync(msgFile, 'utf8') } : {}),
+        installFragments: meta.install,
+        deinstallFragments: meta.deinstall,
+        compression: compressionOf(get(v, 'PKG_COMPRESSION')),
+      });
+      fs.renameSync(tmp, out);
+    } finally {
+      fs.rmSync(tmp, { force: true });
+    }
+    this.progress.note(`wrote ${out}`);
+  }
+
+  private async installPackage(): Promise<void> {
+    const r = await pkg.addPackage(this.packageFile(), { pkgdb: get(this.p.vars, 'PKG_DBDIR') });
+    this.progress.note(`installed ${r.pkgname} under ${r.prefix}`);
+  }
+}
+
+function compressionOf(s: string): 'gzip' | 'bzip2' | 'xz' | 'none' {
+  return s === 'bzip2' || s === 'xz' || s === 'none' ? s : 'gzip';
+}
+
+function pkgMatchSafe(pattern: string, name: string): boolean {
+  return platformPkgMatch(pattern, name);
+}
+import { pkgMatch as platformPkgMatch } from '@mkpkg/platform';
+
+function plistError(check: { missing: string[]; unlisted: string[]; missingByAbi?: Partial<Record<Abi, string[]>> }, p: PackageDir): UserError {
+  const parts: string[] = [];
+  if (check.missing.length > 0) {
+    parts.push(`${check.missing.length} file(s) in the PLIST were not installed (missing):`);
+    const byAbi = check.missingByAbi ?? {};
+    const tagged = new Map<string, Abi>();
+    for (const [abi, files] of Object.entries(byAbi) as [Abi, string[]][]) for (const f of files) tagged.set(f, abi);
+    for (const f of check.missing) parts.push(`  ${f}${tagged.has(f) ? `  (ABI ${tagged.get(f)} did not install it)` : ''}`);
+  }
+  if (check.unlisted.length > 0) {
+    parts.push(`${check.unlisted.length} installed file(s) are not listed in the PLIST (unlisted):`);
+    for (const f of check.unlisted) parts.push(`  ${f}`);
+  }
+  return new UserError(`PLIST check failed:\n${parts.join('\n')}`, {
+    hint: "fix the PLIST (mkpkg print-plist shows what was installed, folded), or make the package install what it lists",
+  });
+  void p;
+}
+void walk;
