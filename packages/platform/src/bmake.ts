@@ -1,4 +1,3 @@
-import { execa } from 'execa';
 import { UserError } from './errors.ts';
 
 /**
@@ -30,6 +29,8 @@ export async function bmakeVars(
   const args = ['-f', makefile];
   for (const [k, v] of Object.entries(opts.cmdVars ?? {})) args.push(`${k}=${v}`);
   for (const n of names) args.push('-v', n);
+  // Loaded on first use: execa is heavy, and CLIs that never run bmake should not pay for it at start-up.
+  const { execa } = await import('execa');
   let res;
   try {
     res = await execa(BMAKE, args, {

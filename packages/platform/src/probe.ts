@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { execa } from 'execa';
 import { type Abi, compilerAbiFlag } from './abi.ts';
 import { splitList } from './abi.ts';
 
@@ -39,6 +38,8 @@ async function runProbe(abi: Abi, cc: string): Promise<ProbeResult> {
       (abi === '32' ? '; install gcc-multilib (Debian: apt-get install gcc-multilib)' : '') +
       (detail ? `\n${detail}` : ''),
   });
+  // Loaded on first use (see bmake.ts).
+  const { execa } = await import('execa');
   try {
     const src = path.join(dir, 'probe.c');
     const exe = path.join(dir, 'probe');
