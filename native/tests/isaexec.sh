@@ -116,6 +116,21 @@ run "$long/bin/foo"
 is "4000-byte directory path, nothing installed: full paths in message" "$out" \
     "isaexec: foo: not found in $long/bin/amd64, $long/bin/i86"
 
+# A link path that fits PATH_MAX (4096 with the NUL) while the amd64
+# candidate does not: that candidate fails ENAMETOOLONG, i86 still fits.
+edge=$T
+while [ ${#edge} -lt 3900 ]; do edge=$edge/dddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd; done
+edge=$edge/$(printf '%*s' $((4082 - ${#edge} - 1)) '' | tr ' ' f)
+mkprefix "$edge" i86
+is "edge directory is 4082 bytes" "${#edge}" 4082
+run "$edge/bin/foo"
+is "amd64 candidate over PATH_MAX: skipped, i86 runs" "$(field bits):$st" "32:0"
+run env ABI=64 $VALGRIND "$edge/bin/foo"
+# (musl says "Filename too long", glibc "File name too long")
+is "ABI=64, candidate over PATH_MAX: 126 with the reason" "$st:$(printf '%s' "$out" | sed "s|$edge|EDGE|")" \
+    "126:isaexec: foo: cannot execute EDGE/bin/amd64/foo: $(printf '%s' "$out" | sed -n 's/.*: \([^:]*too long\)$/\1/p')"
+like "ABI=64, candidate over PATH_MAX: strerror(ENAMETOOLONG)" "$out" "ame too long"
+
 # --- what passes through --------------------------------------------------
 nl='
 '
@@ -191,6 +206,9 @@ mkdir -p "$X.4/bin/amd64/foo"
 run "$X.4/bin/foo"
 is "a directory in the way is skipped" "$(field bits):$st" "32:0"
 
+ln -s ../lib/isaexec "$P/bin/symlinked"
+run "$P/bin/symlinked"
+is "installed as a symlink instead of a hard link: usage error" "$st" 2
 run "$P/lib/isaexec"
 is "run by its own name: usage error" "$st" 2
 like "run by its own name: says how it is meant to be used" "$out" "hard link"
