@@ -62,11 +62,19 @@ export function checkManifest(file: string, sub: Substituted, want: ManifestExpe
     return lineOf(meta?.startIndex ?? 0);
   };
 
-  const root = doc.find((n) => {
+  const roots = doc.filter((n) => {
     const t = tagOf(n);
     return t !== undefined && !t.startsWith('?') && !t.startsWith('!') && t !== '#text';
   });
+  const [root, extra] = roots;
   if (!root) throw new InputError('SMF manifest has no root element', { where: { file, line: 1 } });
+  // The validator lets a second top-level element through; XML does not.
+  if (extra) {
+    throw new InputError(`SMF manifest is not well-formed XML: a second root element <${tagOf(extra)}>`, {
+      where: at(nodeLine(extra)),
+      hint: 'a manifest has exactly one <service_bundle>; put every <service> inside it',
+    });
+  }
   if (tagOf(root) !== 'service_bundle') {
     throw new InputError(`SMF manifest's root element is <${tagOf(root)}>, not <service_bundle>`, {
       where: at(nodeLine(root)),

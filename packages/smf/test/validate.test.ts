@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '@mkpkg/platform';
-import { installSmf } from '../src/index.ts';
+import { checkManifest, installSmf, substitute } from '../src/index.ts';
 import { FIXTURES, loadFixture, lineOf, tmpDir } from './helpers.ts';
 
 const manifestOf = (name: string) => path.join(FIXTURES, 'bad', name, 'files/smf/manifest.xml');
@@ -118,5 +118,46 @@ describe('build-time checks, each naming the file and line', () => {
     expect(fs.existsSync(path.join(dest, 'lib/svc/manifest/zebra.xml'))).toBe(true);
     expect(res.installFragment).toContain('svcadm enable -r svc:/pkgsrc/quagga:default');
     expect(res.deinstallFragment).toContain("smf_fmri='svc:/pkgsrc/quagga'");
+  });
+});
+
+describe('checkManifest on text', () => {
+  const want = { service: 'pkgsrc/x', instances: ['default'], prefix: '/opt/local', installs: () => false };
+  const check = (text: string) => () => checkManifest('m.xml', substitute(text, {}), want);
+
+  it('rejects a second root element, which the validator lets through', () => {
+    expect(check('<service_bundle name="x">\n<service name="pkgsrc/x"><create_default_instance/></service>\n</service_bundle>\n<service_bundle/>\n')).toThrow(
+      /^m\.xml:4: SMF manifest is not well-formed XML: a second root element <service_bundle>$/,
+    );
+  });
+
+  it('rejects an empty file, a bundle without services and an unnamed instance', () => {
+    expect(check('')).toThrow(/^m\.xml:1: SMF manifest is not well-formed XML/);
+    expect(check('<?xml version="1.0"?>\n<service_bundle/>')).toThrow(/^m\.xml:2: SMF manifest has no <service> element$/);
+    expect(check('<service_bundle>\n<service name="pkgsrc/x">\n<instance/></service></service_bundle>')).toThrow(
+      /^m\.xml:3: <instance> has no name attribute$/,
+    );
+  });
+
+  it('counts lines in CRLF files', () => {
+    expect(check('<service_bundle>\r\n<service\r\n name="pkgsrc/x">\r\n<instance name="y"/></service></service_bundle>')).toThrow(
+      /^m\.xml:4: instance 'y' of service 'pkgsrc\/x' is not in SMF_INSTANCES \(default\)$/,
+    );
+  });
+
+  it('leaves commands outside PREFIX, property references and built-in methods alone', () => {
+    const ok = (exec: string) =>
+      checkManifest('m.xml', substitute(`<service_bundle><service name="pkgsrc/x"><create_default_instance/><exec_method name="start" exec="${exec}"/></service></service_bundle>`, {}), want);
+    for (const exec of [':kill', ':true', '/usr/bin/true', '%{config/prog} -d', '$HOME/x', '/opt/localx/bin/y']) {
+      expect(ok(exec).warnings).toEqual([]);
+    }
+    expect(() => ok('&quot;/opt/local/bin/y&quot; -x')).toThrow(/runs \/opt\/local\/bin\/y, which the package does not install/);
+    let hint: string | undefined;
+    try {
+      ok('/opt/local/bin/../sbin/z');
+    } catch (e) {
+      hint = (e as InputError).hint;
+    }
+    expect(hint).toMatch(/^add sbin\/z to the PLIST/);
   });
 });
