@@ -10,7 +10,10 @@ import { type Substituted, assertNoLeftoverTokens, smfSubstitutions, substitute 
 export interface InstallSmfOptions {
   /** `${DESTDIR}${PREFIX}`: where the manifest and methods are written. */
   readonly destPrefix: string;
-  /** FILES_SUBST (must hold PREFIX); the SMF keys are added unless the package set them. */
+  /**
+   * FILES_SUBST. It wins over smf.mk's keys and over the generic keys in
+   * the settings; PREFIX must come from one of them.
+   */
   readonly filesSubst: Readonly<Record<string, string>>;
   /**
    * The package's expanded PLIST, to check that exec_method paths under
@@ -40,12 +43,13 @@ interface Rendered {
  * files behind.
  */
 export async function installSmf(s: SmfSettings, o: InstallSmfOptions): Promise<InstallSmfResult> {
-  const prefix = o.filesSubst['PREFIX'];
+  // Package-set keys win, as the package's FILES_SUBST entries came first in
+  // pkgsrc; smf.mk's keys come next, then the generic ones bmake reported.
+  const subst = { ...s.genericSubst, ...smfSubstitutions(s), ...o.filesSubst };
+  const prefix = subst['PREFIX'];
   if (!prefix || !path.posix.isAbsolute(prefix)) {
-    throw new InputError(`SMF: FILES_SUBST must hold PREFIX as an absolute path (got '${prefix ?? ''}')`);
+    throw new InputError(`SMF: PREFIX must be an absolute path (got '${prefix ?? ''}')`, { hint: 'pass PREFIX in FILES_SUBST' });
   }
-  // Package-set keys win, as the package's FILES_SUBST entries came first in pkgsrc.
-  const subst = { ...smfSubstitutions(s), ...o.filesSubst };
 
   const manifest: Rendered = {
     src: s.manifestSrc,

@@ -36,6 +36,14 @@ export interface SmfSettings {
   readonly methodDir: string;
   /** SMF_MANIFEST_FILE: the installed manifest, relative to PREFIX. */
   readonly manifestFile: string;
+  /** PKGMANDIR, which smf.mk adds to FILES_SUBST (default `man`). */
+  readonly pkgmandir: string;
+  /**
+   * The generic FILES_SUBST keys (PREFIX, VARBASE, PKG_SYSCONFDIR, ...) as
+   * bmake evaluated them, so that manifests get them even when the caller's
+   * FILES_SUBST holds only the package's own entries.
+   */
+  readonly genericSubst: Readonly<Record<string, string>>;
 }
 
 const BASE_VARS = [
@@ -153,6 +161,8 @@ export function smfSettingsFromVars(
     manifestDir,
     methodDir,
     manifestFile,
+    pkgmandir: or('PKGMANDIR', 'man'),
+    genericSubst: Object.fromEntries(GENERIC_SUBST_VARS.map((k) => [k, get(k)]).filter(([, v]) => v !== '')),
   };
 }
 

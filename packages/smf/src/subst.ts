@@ -15,6 +15,7 @@ export interface Substituted {
 /** The keys smf.mk adds to FILES_SUBST. */
 export function smfSubstitutions(s: SmfSettings): Record<string, string> {
   const out: Record<string, string> = {
+    PKGMANDIR: s.pkgmandir,
     SMF_PREFIX: s.prefix,
     SMF_NAME: s.name,
     SMF_INSTANCES: s.instances.join(' '),

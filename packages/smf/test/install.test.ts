@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { XMLValidator } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
-import { filterSmfPlist, installSmf, smfLibSkipDirs } from '../src/index.ts';
+import { InputError } from '@mkpkg/platform';
+import { filterSmfPlist, installSmf, parseFilesSubst, smfLibSkipDirs } from '../src/index.ts';
 import { loadFixture, runFragment, tmpDir } from './helpers.ts';
 
 function mode(file: string): number {
@@ -118,5 +119,43 @@ describe('installSmf: several instances (instances fixture)', () => {
       'svcadm enable -r svc:/network/pkgsrc/routed:ospf',
       'svcadm enable -r svc:/network/pkgsrc/routed:rip',
     ]);
+  });
+});
+
+describe('installSmf: where the substitution values come from', () => {
+  it('takes the generic keys from the settings when FILES_SUBST has only PREFIX and the package entries', async () => {
+    const fx = await loadFixture('two-methods');
+    const full = path.join(tmpDir('full'), 'p');
+    const lean = path.join(tmpDir('lean'), 'p');
+    await installSmf(fx.settings!, { destPrefix: full, filesSubst: fx.filesSubst, plistLines: fx.plist });
+    const filesSubst = { PREFIX: '/opt/local', ...parseFilesSubst(fx.vars.get('FILES_SUBST') ?? '') };
+    expect(Object.keys(filesSubst)).not.toContain('VARBASE');
+    await installSmf(fx.settings!, { destPrefix: lean, filesSubst, plistLines: fx.plist });
+    for (const f of ['lib/svc/manifest/tally.xml', 'lib/svc/method/tally', 'lib/svc/method/tally-rotate']) {
+      expect(fs.readFileSync(path.join(lean, f), 'utf8')).toBe(fs.readFileSync(path.join(full, f), 'utf8'));
+    }
+  });
+
+  it('lets FILES_SUBST override the generic and SMF keys', async () => {
+    const fx = await loadFixture('two-methods');
+    const dest = path.join(tmpDir('over'), 'p');
+    await installSmf(fx.settings!, {
+      destPrefix: dest,
+      filesSubst: { ...fx.filesSubst, VARBASE: '/srv', SMF_METHOD_SHELL: '/bin/bash' },
+      plistLines: fx.plist,
+    });
+    const m = fs.readFileSync(path.join(dest, 'lib/svc/method/tally-rotate'), 'utf8');
+    expect(m.split('\n')[0]).toBe('#!/bin/bash');
+    expect(m).toContain('log="/srv/log/tally.log"');
+  });
+
+  it('needs an absolute PREFIX', async () => {
+    const fx = await loadFixture('one-instance');
+    const s = { ...fx.settings!, genericSubst: {} };
+    const dest = path.join(tmpDir('nopfx'), 'p');
+    await expect(installSmf(s, { destPrefix: dest, filesSubst: { KVD_USER: 'kvd' } })).rejects.toThrow(InputError);
+    await expect(installSmf(s, { destPrefix: dest, filesSubst: { PREFIX: 'opt' } })).rejects.toThrow(
+      /^SMF: PREFIX must be an absolute path \(got 'opt'\)$/,
+    );
   });
 });

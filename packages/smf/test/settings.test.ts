@@ -36,6 +36,8 @@ describe('smfSettingsFromVars', () => {
       manifestDir: 'lib/svc/manifest',
       methodDir: 'lib/svc/method',
       manifestFile: 'lib/svc/manifest/kvd.xml',
+      pkgmandir: 'man',
+      genericSubst: {},
     });
   });
 
@@ -52,6 +54,14 @@ describe('smfSettingsFromVars', () => {
       methodShell: '/bin/sh',
       manifestFile: 'lib/svc/manifest/routed.xml',
       methods: [{ name: 'routed', src: path.join(FIXTURES, 'instances/files/init/routed.init'), file: 'lib/svc/method/routed' }],
+      genericSubst: {
+        PREFIX: '/opt/local',
+        LOCALBASE: '/opt/local',
+        VARBASE: '/var/opt/local',
+        PKG_SYSCONFDIR: '/opt/local/etc',
+        PKGMANDIR: 'man',
+        PKGBASE: 'routing-suite',
+      },
     });
   });
 

@@ -75,8 +75,11 @@ describe('smfSubstitutions', () => {
       manifestDir: 'lib/svc/manifest',
       methodDir: 'lib/svc/method',
       manifestFile: 'lib/svc/manifest/n.xml',
+      pkgmandir: 'share/man',
+      genericSubst: { PREFIX: '/p' },
     };
     expect(smfSubstitutions(s)).toEqual({
+      PKGMANDIR: 'share/man',
       SMF_PREFIX: 'pkgsrc',
       SMF_NAME: 'n',
       SMF_INSTANCES: 'a b',
