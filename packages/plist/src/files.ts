@@ -10,7 +10,7 @@ export type PlistSource = string | { readonly name: string; readonly stream: Asy
 export function openSource(src: PlistSource): { name: string; stream: AsyncIterable<Buffer | string> } {
   if (typeof src !== 'string') return src;
   if (src === '-') return { name: '<stdin>', stream: process.stdin };
-  return { name: src, stream: createReadStream(src, { highWaterMark: 1 << 20 }) };
+  return { name: src, stream: createReadStream(src, { highWaterMark: 1 << 16 }) };
 }
 
 /**

@@ -3,41 +3,95 @@
  *
  * A PLIST can be millions of lines in CI, so this keeps a 64-bit fingerprint
  * per distinct line (8 bytes in typed arrays) instead of the strings
- * themselves (~80 bytes each with V8's overhead). Two different lines
- * sharing a fingerprint is about 1 in 10^7 for 3 million lines; it would
- * show as a duplicate warning naming the line, never as a silent loss.
+ * themselves (~80 bytes each with V8's overhead). The fingerprint is a pair
+ * of polynomial hashes, which compose: the hash of `prefix + rest` follows
+ * from the hashes of the parts, so the copies of a line (`bin/amd64/…`,
+ * `bin/i86/…`, `@link … bin/…`) are fingerprinted without building or
+ * re-reading each string. Two different lines sharing a fingerprint would
+ * show up as a duplicate warning naming the line, never as a silent loss.
  */
+
+const B1 = 0x01000193;
+const B2 = 0x5bd1e995;
+
+/** Polynomial hash pair of a string (or a part of one), with its length. */
+export interface Hash {
+  h1: number;
+  h2: number;
+  len: number;
+}
+
+export class Hasher {
+  private pow1 = new Uint32Array([1]);
+  private pow2 = new Uint32Array([1]);
+
+  /** Hash of `s.slice(from)`, written into `out`. */
+  hash(s: string, from: number, out: Hash): Hash {
+    let a = 0;
+    let b = 0;
+    for (let i = from; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      a = (Math.imul(a, B1) + c) | 0;
+      b = (Math.imul(b, B2) + c) | 0;
+    }
+    out.h1 = a;
+    out.h2 = b;
+    out.len = s.length - from;
+    return out;
+  }
+
+  /** Hash of the concatenation `x + y`, written into `out` (may be `y`). */
+  concat(x: Hash, y: Hash, out: Hash): Hash {
+    if (y.len >= this.pow1.length) this.growPowers(y.len);
+    const h1 = (Math.imul(x.h1, this.pow1[y.len]!) + y.h1) | 0;
+    const h2 = (Math.imul(x.h2, this.pow2[y.len]!) + y.h2) | 0;
+    out.h1 = h1;
+    out.h2 = h2;
+    out.len = x.len + y.len;
+    return out;
+  }
+
+  private growPowers(n: number): void {
+    let size = this.pow1.length;
+    while (size <= n) size *= 2;
+    const p1 = new Uint32Array(size);
+    const p2 = new Uint32Array(size);
+    p1[0] = 1;
+    p2[0] = 1;
+    for (let i = 1; i < size; i++) {
+      p1[i] = Math.imul(p1[i - 1]!, B1);
+      p2[i] = Math.imul(p2[i - 1]!, B2);
+    }
+    this.pow1 = p1;
+    this.pow2 = p2;
+  }
+}
+
+export function newHash(): Hash {
+  return { h1: 0, h2: 0, len: 0 };
+}
+
 export class SeenLines {
   private hi: Uint32Array;
   private lo: Uint32Array;
   private mask: number;
   private count = 0;
 
-  constructor(initialCapacity = 1024) {
-    let cap = 1024;
-    while (cap < initialCapacity * 2) cap *= 2;
-    this.hi = new Uint32Array(cap);
-    this.lo = new Uint32Array(cap);
-    this.mask = cap - 1;
+  constructor() {
+    this.hi = new Uint32Array(1024);
+    this.lo = new Uint32Array(1024);
+    this.mask = 1023;
   }
 
   get size(): number {
     return this.count;
   }
 
-  /** Adds `s`; false when it was already there. */
-  add(s: string): boolean {
-    // Two independent 32-bit multiplicative hashes over the UTF-16 units.
-    let a = 0x811c9dc5;
-    let b = 0x9747b28c ^ s.length;
-    for (let i = 0; i < s.length; i++) {
-      const c = s.charCodeAt(i);
-      a = Math.imul(a ^ c, 0x01000193);
-      b = Math.imul(b ^ c, 0x5bd1e995);
-      b ^= b >>> 13;
-    }
-    a = fmix(a) >>> 0;
-    b = (fmix(b) | 1) >>> 0; // never 0: 0 marks an empty slot
+  /** Adds the line with this hash; false when it was already there. */
+  add(h: Hash): boolean {
+    // Mix the length in, then spread the bits (polynomial hashes are weak in the low bits).
+    const a = fmix(h.h1 ^ Math.imul(h.len, 0x9e3779b1)) >>> 0;
+    const b = (fmix(h.h2 + h.len) | 1) >>> 0; // never 0: 0 marks an empty slot
     const { hi, lo, mask } = this;
     let i = a & mask;
     for (;;) {

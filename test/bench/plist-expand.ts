@@ -1,0 +1,117 @@
+/**
+ * plist-expand speed and memory against `awk '{print}'` on the same file,
+ * measured in the same run (SPEC §10; issue 3 goal: ratio ≤ 10 on 1M lines,
+ * peak RSS flat as the input grows).
+ *
+ *   pnpm exec tsx test/bench/plist-expand.ts [LINES]
+ */
+import { spawn } from 'node:child_process';
+import { createWriteStream, mkdtempSync, openSync, closeSync, readFileSync, rmSync, statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const bin = path.join(root, 'packages/plist/bin/plist-expand.mjs');
+const big = Number(process.argv[2] ?? 1_000_000);
+const small = Math.round(big / 4);
+
+/** A realistic mix: commands, libraries, headers, data, manuals, @-lines; no duplicates. */
+async function generate(file: string, lines: number): Promise<void> {
+  const out = createWriteStream(file, { highWaterMark: 1 << 20 });
+  let seed = 12345;
+  const rnd = (n: number): number => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    return (seed >>> 8) % n;
+  };
+  const words = ['core', 'util', 'net', 'http', 'xml', 'json', 'crypto', 'io', 'text', 'gfx', 'audio', 'db'];
+  let buf = '';
+  for (let i = 0; i < lines; i++) {
+    const w = words[rnd(words.length)]!;
+    const pkg = `p${(i / 40) | 0}`;
+    let l: string;
+    switch (rnd(20)) {
+      case 0: case 1: l = `bin/${pkg}-${w}${i}`; break;
+      case 2: l = `sbin/${pkg}d${i}`; break;
+      case 3: case 4: l = `lib/lib${pkg}${w}${i}.so.1`; break;
+      case 5: l = `lib/pkgconfig/${pkg}-${w}${i}.pc`; break;
+      case 6: case 7: l = `include/${pkg}/${w}${i}.h`; break;
+      case 8: l = `include${'${INCARCHSUFFIX}'}/${pkg}/config${i}.h`; break;
+      case 9: case 10: case 11: l = `share/${pkg}/${w}/data${i}.dat`; break;
+      case 12: case 13: l = `man/man${1 + rnd(8)}/${pkg}-${w}${i}.${1 + rnd(8)}`; break;
+      case 14: l = `share/doc/${pkg}/README${i}`; break;
+      case 15: l = `lib/${pkg}/plugins/${w}${i}.so`; break;
+      case 16: l = `@comment ${pkg} ${w} ${i}`; break;
+      case 17: l = `@pkgdir share/${pkg}/empty${i}`; break;
+      case 18: l = `lib/svc/manifest/${pkg}${i}.xml`; break;
+      default: l = `share/locale/${w}/LC_MESSAGES/${pkg}${i}.mo`;
+    }
+    buf += l + '\n';
+    if (buf.length > 1 << 20) {
+      if (!out.write(buf)) await new Promise<void>((r) => out.once('drain', () => r()));
+      buf = '';
+    }
+  }
+  out.end(buf);
+  await new Promise<void>((r) => out.on('close', () => r()));
+}
+
+/** Runs a command with stdout to /dev/null; wall time and peak RSS (VmHWM, polled). */
+function measure(cmd: string, args: string[]): Promise<{ seconds: number; peakMiB: number }> {
+  return new Promise((resolve, reject) => {
+    const devnull = openSync('/dev/null', 'w');
+    const t0 = process.hrtime.bigint();
+    const child = spawn(cmd, args, { stdio: ['ignore', devnull, 'inherit'] });
+    let peakKiB = 0;
+    const poll = (): void => {
+      try {
+        const m = /VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+        if (m) peakKiB = Math.max(peakKiB, Number(m[1]));
+      } catch {
+        /* exited between polls */
+      }
+    };
+    const timer = setInterval(poll, 5);
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+      clearInterval(timer);
+      closeSync(devnull);
+      if (code !== 0) reject(new Error(`${cmd} ${args.join(' ')}: exit ${code}`));
+      else resolve({ seconds, peakMiB: peakKiB / 1024 });
+    });
+  });
+}
+
+async function best(cmd: string, args: string[], runs = 3): Promise<{ seconds: number; peakMiB: number }> {
+  let r = await measure(cmd, args);
+  for (let i = 1; i < runs; i++) {
+    const n = await measure(cmd, args);
+    if (n.seconds < r.seconds) r = { ...n, peakMiB: Math.max(n.peakMiB, r.peakMiB) };
+  }
+  return r;
+}
+
+const dir = mkdtempSync(path.join(os.tmpdir(), 'plist-bench-'));
+try {
+  const bigFile = path.join(dir, 'PLIST.big');
+  const smallFile = path.join(dir, 'PLIST.small');
+  await generate(bigFile, big);
+  await generate(smallFile, small);
+  const expandArgs = (f: string): string[] => [bin, '--opsys', 'SunOS', '--multiarch', 'bin,lib', f];
+  const awk = await best('awk', ['{print}', bigFile]);
+  const px = await best(process.execPath, expandArgs(bigFile));
+  const pxSmall = await best(process.execPath, expandArgs(smallFile));
+  const noop = await best(process.execPath, [bin, '--help']);
+  const mb = (statSync(bigFile).size / 1e6).toFixed(1);
+  console.log(`input: ${big} lines (${mb} MB), multiarch bin,lib, SunOS ABIs 64 32`);
+  console.log(`awk '{print}':  ${awk.seconds.toFixed(3)} s`);
+  console.log(`plist-expand:   ${px.seconds.toFixed(3)} s (of which start-up, --help: ${noop.seconds.toFixed(3)} s)`);
+  console.log(`ratio plist-expand / awk: ${(px.seconds / awk.seconds).toFixed(2)} (goal <= 10)`);
+  console.log(
+    `peak RSS: ${px.peakMiB.toFixed(0)} MiB for ${big} lines, ${pxSmall.peakMiB.toFixed(0)} MiB for ${small} lines ` +
+      `(start-up alone ${noop.peakMiB.toFixed(0)} MiB)`,
+  );
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
