@@ -60,6 +60,7 @@ export async function expandTree(
   o: { outDir?: string | undefined; report: (message: string) => void },
 ): Promise<BatchResult> {
   const packages = await findPackages(tree, opts);
+  // `lines` counts the lines of the PLIST files that parsed cleanly.
   const result: BatchResult = { packages: packages.length, lines: 0, errors: 0 };
   const run = async (files: string[], keep: boolean): Promise<{ msgs: string[]; out: string[] | undefined; lines: number; failed: boolean }> => {
     const msgs: string[] = [];

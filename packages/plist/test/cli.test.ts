@@ -1,0 +1,109 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { fixtures, lines, runCli, tempDir } from './helpers.ts';
+
+const worked = path.join(fixtures, 'worked-example.PLIST');
+const expected = lines(readFileSync(path.join(fixtures, 'worked-example.SunOS.expected'), 'utf8'));
+
+/** The environment plist.mk gives plist-multiarch.awk on SunOS (NB values, WD link source). */
+const AWK_ENV = {
+  _MULTIARCH: 'yes',
+  USE_MULTIARCH: 'bin lib',
+  MULTIARCH_ABIS: '64 32',
+  MULTIARCH_DIRS_bin: 'bin sbin',
+  MULTIARCH_DIRS_lib: 'lib',
+  MULTIARCH_SKIP_DIRS_bin: '',
+  MULTIARCH_SKIP_DIRS_lib: 'lib/svc',
+  BINARCHSUFFIX_32: '/i86',
+  BINARCHSUFFIX_64: '/amd64',
+  LIBARCHSUFFIX_32: '',
+  LIBARCHSUFFIX_64: '/amd64',
+  INCARCHSUFFIX_32: '/i86',
+  INCARCHSUFFIX_64: '/amd64',
+};
+
+describe('plist-expand as a drop-in for the awk step', () => {
+  it('reads its settings from the awk environment (no flags)', () => {
+    // --opsys Linux would give other ABIs and suffixes: the environment must win.
+    const r = runCli(['--opsys', 'Linux', '--plist-var', 'opt=no', worked], { env: AWK_ENV });
+    expect(r.status).toBe(0);
+    expect(lines(r.stdout)).toEqual(expected);
+    expect(r.stderr).toMatch(/worked-example.PLIST:12: warning: duplicate entry 'bin\/amd64\/foo'/);
+  });
+  it('gives the same with flags instead of the environment', () => {
+    const r = runCli(['--opsys', 'SunOS', '--multiarch', 'bin,lib', '--plist-var', 'opt=no', worked]);
+    expect(r.status).toBe(0);
+    expect(lines(r.stdout)).toEqual(expected);
+  });
+  it('lets flags override the environment', () => {
+    const r = runCli(['--abis', '32 64', '--bin-dirs', 'sbin', '--link-source', 'lib/abiexec'], {
+      env: AWK_ENV,
+      input: 'bin/a\nsbin/b\n',
+    });
+    expect(lines(r.stdout)).toEqual(['bin/a', 'sbin/i86/b', 'sbin/amd64/b', '@link lib/abiexec sbin/b']);
+  });
+  it('with _MULTIARCH unset only strips the tokens (rule D)', () => {
+    const r = runCli([], { env: { ...AWK_ENV, _MULTIARCH: '' }, input: 'bin${BINARCHSUFFIX}/bar\nbin/foo\n' });
+    expect(lines(r.stdout)).toEqual(['bin/bar', 'bin/foo']);
+  });
+  it('matches USE_MULTIARCH as the awk does (a substring)', () => {
+    const r = runCli([], { env: { ...AWK_ENV, USE_MULTIARCH: 'lib' }, input: 'bin/a\nlib/b\n' });
+    expect(lines(r.stdout)).toEqual(['bin/a', 'lib/amd64/b', 'lib/b']);
+  });
+  it('takes BINARCHSUFFIX_<abi> from the environment', () => {
+    const r = runCli([], { env: { ...AWK_ENV, BINARCHSUFFIX_64: '/x86_64' }, input: 'bin/a\n' });
+    expect(lines(r.stdout)).toEqual(['bin/x86_64/a', 'bin/i86/a', '@link lib/isaexec bin/a']);
+  });
+  it('treats several PLIST files as one package, de-duplicating across them', () => {
+    const d = tempDir();
+    writeFileSync(path.join(d, 'PLIST.common'), 'bin/a\nshare/x\n');
+    writeFileSync(path.join(d, 'PLIST'), 'share/x\nbin/b\n');
+    const r = runCli(['--opsys', 'Linux', '--multiarch', 'bin', path.join(d, 'PLIST.common'), path.join(d, 'PLIST')]);
+    expect(lines(r.stdout)).toEqual([
+      'bin/i86/a', 'bin/amd64/a', '@link lib/isaexec bin/a', 'share/x', 'bin/i86/b', 'bin/amd64/b', '@link lib/isaexec bin/b',
+    ]);
+    expect(r.stderr).toContain(`${path.join(d, 'PLIST')}:1: warning: duplicate entry 'share/x'`);
+  });
+  it('accepts list flags with commas or spaces and --subst', () => {
+    const r = runCli(['--opsys', 'SunOS', '--multiarch', 'bin', '--bin-dirs', 'bin,libexec', '--subst', 'PKGMANDIR=man', '--subst', 'X=y'], {
+      input: 'libexec/h\n${PKGMANDIR}/man1/${X}.1\n',
+    });
+    expect(lines(r.stdout)).toEqual(['libexec/amd64/h', 'libexec/i86/h', '@link lib/isaexec libexec/h', 'man/man1/y.1']);
+  });
+});
+
+describe('bad input and bad usage exit 2 with file:line', () => {
+  const bad = (content: string | Buffer, re: RegExp) => {
+    const d = tempDir();
+    const f = path.join(d, 'PLIST');
+    writeFileSync(f, content);
+    const r = runCli(['--opsys', 'SunOS', '--multiarch', 'bin,lib', f]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(new RegExp(`^plist-expand: ${f.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:${re.source}`));
+  };
+  it('unknown @-command', () => bad('bin/a\n@frob x\n', /2: unknown PLIST command '@frob'/));
+  it('absolute path', () => bad('/bin/a\n', /1: '\/bin\/a' is an absolute path/));
+  it('.. component', () => bad('a\nb\nshare/../x\n', /3: 'share\/..\/x' has a '..' component/));
+  it('unterminated ${', () => bad('share/${X\n', /1: unterminated/));
+  it('NUL byte', () => bad(Buffer.from('share/a\nshare/b\0c\n'), /2: NUL byte/));
+  it('a PLIST that is not UTF-8', () => bad(Buffer.concat([Buffer.from('share/a\nshare/b\n'), Buffer.from([0x63, 0xe9, 0x0a])]), /3: not valid UTF-8/));
+  it('a missing PLIST file', () => {
+    const r = runCli(['/nonexistent/PLIST']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('/nonexistent/PLIST: cannot read PLIST: no such file');
+  });
+  it('an unknown flag or a bad value', () => {
+    expect(runCli(['--frobnicate']).status).toBe(2);
+    expect(runCli(['--multiarch', 'usr']).stderr).toContain("unknown word 'usr'");
+    expect(runCli(['--plist-var', 'x=maybe']).status).toBe(2);
+    expect(runCli(['--abis', '64 64']).status).toBe(2);
+    expect(runCli(['--link-source', '/abs']).status).toBe(2);
+  });
+  it('CRLF endings: a warning, then correct output', () => {
+    const r = runCli(['--opsys', 'SunOS', '--multiarch', 'bin'], { input: 'bin/a\r\nshare/b\r\nshare/c' });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe('bin/amd64/a\nbin/i86/a\n@link lib/isaexec bin/a\nshare/b\nshare/c\n');
+    expect(r.stderr).toBe("plist-expand: <stdin>:1: warning: CRLF line endings; reading them as LF (convert the file with 'tr -d \\\\r')\n");
+  });
+});
