@@ -70,8 +70,11 @@ DEINSTALL)
 	elif command -v svcprop >/dev/null 2>&1; then
 		smf_svcprop=svcprop
 	fi
+	# An image under PKG_DESTDIR never touched this system's repository.
 	# Without svcprop we cannot tell whether it was imported: advise anyway.
-	if [ -z "$smf_svcprop" ] || "$smf_svcprop" -q "$smf_fmri" >/dev/null 2>&1; then
+	if [ -n "\${PKG_DESTDIR:-}" ]; then
+		:
+	elif [ -z "$smf_svcprop" ] || "$smf_svcprop" -q "$smf_fmri" >/dev/null 2>&1; then
 		printf '%s\\n' "SMF: the service $smf_fmri stays in the repository. To remove it, run:"
 		printf '%s\\n' "    svcadm disable -s $smf_fmri"
 		printf '%s\\n' "    svccfg delete $smf_fmri"

@@ -117,6 +117,11 @@ describe('+DEINSTALL fragment', () => {
     expect(r.stdout).toContain(advice);
   });
 
+  it('stays quiet when removing from a PKG_DESTDIR', () => {
+    const r = runFragment(script, 'DEINSTALL', { prefix: '/opt/local', fakes: { svcprop: 0 }, env: { PKG_DESTDIR: '/img' } });
+    expect(r).toMatchObject({ status: 0, stdout: '', calls: [] });
+  });
+
   it('never deletes anything itself and acts only at DEINSTALL', () => {
     const r = runFragment(script, 'POST-DEINSTALL', { prefix: '/opt/local', fakes: { svcprop: 0, svccfg: 0 } });
     expect(r).toMatchObject({ status: 0, stdout: '', calls: [] });
