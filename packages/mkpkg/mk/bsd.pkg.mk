@@ -50,10 +50,13 @@ MAKE_FILE?=		Makefile
 BUILD_TARGET?=		all
 INSTALL_TARGET?=	install
 CMAKE_ARG_PATH?=	.
-.if !empty(USE_TOOLS:Mgmake) || defined(USE_CMAKE)
-MAKE_PROGRAM?=		${:!command -v gmake || echo make!}
-.else
+# GNU make unless the package asks for BSD make: upstream Makefiles expect
+# it, and the system bmake's sys/Linux.mk clears LDFLAGS from the
+# environment, which would lose the per-ABI -m32/-L/rpath flags.
+.if !empty(USE_TOOLS:Mbmake) && empty(USE_TOOLS:Mgmake) && !defined(USE_CMAKE)
 MAKE_PROGRAM?=		${MAKE}
+.else
+MAKE_PROGRAM?=		${:!command -v gmake || command -v make || echo make!}
 .endif
 
 # bmake targets map onto mkpkg, so `bmake package` and `mkpkg package` do

@@ -246,6 +246,7 @@ class Driver {
     const env = this.env(abi);
     const step: Step = { label: `${phase} (ABI ${abi})`, log: logFile(p, phase, abi), cwd: this.ctx(abi).wrksrc, env };
     fs.rmSync(step.log, { force: true });
+    logNote(step, `${phase} ${this.pkgname} for ABI ${abi} (WRKSRC ${step.cwd})`);
     if (phase === 'extract') {
       // A fresh copy: later cookies of this ABI no longer hold.
       for (const ph of ABI_PHASES) fs.rmSync(cookie(p, ph, abi), { force: true });
@@ -425,7 +426,7 @@ class Driver {
     let lines = expanded.lines;
     const meta: { install: string[]; deinstall: string[] } = { install: [], deinstall: [] };
     if (settings) {
-      const filesSubst = { PREFIX: prefixOf(v), ...parseAssignments(get(dv, 'FILES_SUBST')) };
+      const filesSubst = { PREFIX: prefixOf(v), ...smf.filesSubstFromVars(dv) };
       const r = await smf.installSmf(settings, { destPrefix: root, filesSubst, plistLines: lines });
       for (const w of r.warnings) this.progress.note(`warning: ${w}`);
       lines = [...smf.filterSmfPlist(lines), ...r.plistLines];

@@ -151,7 +151,10 @@ export function mergeStages(o: MergeOptions): MergeResult {
         fs.renameSync(from, to);
       }
     }
+    const infoIndexes = new Set([o.infoDir, 'share/info', 'info'].map((d) => path.posix.join(prefixRel, d, 'dir')));
     for (const e of walk(st.root)) {
+      // The info directory index belongs to the installed system, never to a package.
+      if (infoIndexes.has(e.rel)) continue;
       const src = path.join(st.root, e.rel);
       const dst = path.join(o.destdir, e.rel);
       if (e.kind === 'dir') {
@@ -188,8 +191,6 @@ export function mergeStages(o: MergeOptions): MergeResult {
     fs.writeFileSync(dst, genericHeader(generic, m));
     generated.push(generic);
   }
-  // The info directory index belongs to the installed system, never to a package.
-  for (const d of new Set([o.infoDir, 'share/info', 'info'])) fs.rmSync(path.join(o.destdir, prefixRel, d, 'dir'), { force: true });
   return { files, rewrittenLinks, generated };
 }
 
