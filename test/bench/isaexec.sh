@@ -16,8 +16,8 @@ ln "$prefix/lib/isaexec" "$prefix/bin/foo"
 cp "$BENCH_TMP/noop" "$prefix/bin/$isa/foo"
 unset ABI
 
-set -- $("$BENCH_TMP/timeit" -n "$BENCH_COUNT" -r "$BENCH_ROUNDS" \
+set -- $("$BENCH_TMP/timeit" -c -n "$BENCH_COUNT" -r "$BENCH_ROUNDS" \
     "$prefix/bin/$isa/foo" ::: \
     "$BENCH_TMP/floor" "$prefix/bin/$isa/foo" ::: \
     "$prefix/bin/foo")
-bench_report isaexec "$1" "$2" "$3"
+bench_report isaexec "$1" "$3" "$5" "$2" "$4" "$6"
