@@ -32,7 +32,7 @@ function filterProcess(cmd: string, args: string[], what: string): Duplex {
 /** The compressor for a package file (gzip in-process through zlib). */
 export function compressor(c: Compression): Transform | Duplex {
   switch (c) {
-    case 'gzip': return zlib.createGzip({ level: GZIP_LEVEL, chunkSize: 256 * 1024 });
+    case 'gzip': return zlib.createGzip({ level: GZIP_LEVEL });
     case 'bzip2': return filterProcess('bzip2', ['-c', '-9'], 'bzip2 compression');
     case 'xz': return filterProcess('xz', ['-c', '-T1'], 'xz compression');
     case 'none': return new PassThrough();

@@ -40,25 +40,35 @@ type Staged =
   | { kind: 'symlink'; path: string; target: string; mode: number; mtime: Date };
 
 const OWNER = { uid: 0, gid: 0, uname: 'root', gname: 'root' } as const;
-const MD5_CONCURRENCY = 4;
+const MD5_CONCURRENCY = 2;
 
-async function md5File(file: string): Promise<string> {
+/** MD5 of a file through one reused buffer (hashing is synchronous, so reuse is safe). */
+async function md5File(file: string, buf: Buffer): Promise<string> {
   const h = crypto.createHash('md5');
-  await pipeline(fs.createReadStream(file, { highWaterMark: 1024 * 1024 }), h);
+  const fh = await fs.promises.open(file, 'r');
+  try {
+    for (;;) {
+      const { bytesRead } = await fh.read(buf, 0, buf.length, null);
+      if (bytesRead === 0) break;
+      h.update(buf.subarray(0, bytesRead));
+    }
+  } finally {
+    await fh.close();
+  }
   return h.digest('hex');
 }
 
 /** Runs `fn` over `items` with at most `n` at a time, keeping results in order. */
-async function mapLimit<T, R>(items: readonly T[], n: number, fn: (t: T) => Promise<R>): Promise<R[]> {
+async function mapLimit<T, R>(items: readonly T[], n: number, fn: (t: T, worker: number) => Promise<R>): Promise<R[]> {
   const out = new Array<R>(items.length);
   let next = 0;
-  const worker = async () => {
+  const worker = async (w: number) => {
     while (next < items.length) {
       const i = next++;
-      out[i] = await fn(items[i] as T);
+      out[i] = await fn(items[i] as T, w);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(n, items.length) }, worker));
+  await Promise.all(Array.from({ length: Math.min(n, items.length) }, (_x, w) => worker(w)));
   return out;
 }
 
@@ -101,7 +111,8 @@ async function stagePass(stageDir: string, files: readonly Extract<PlistEntry, {
       });
     }
   });
-  const sums = await mapLimit(plan, MD5_CONCURRENCY, async (p) => (p.kind === 'pending' ? md5File(path.join(stageDir, p.path)) : ''));
+  const buffers = Array.from({ length: MD5_CONCURRENCY }, () => Buffer.allocUnsafe(1024 * 1024));
+  const sums = await mapLimit(plan, MD5_CONCURRENCY, async (p, worker) => (p.kind === 'pending' ? md5File(path.join(stageDir, p.path), buffers[worker] as Buffer) : ''));
   const md5Of = new Map<string, string>();
   const done: Staged[] = plan.map((p, i) => {
     if (p.kind !== 'pending') return p;
@@ -226,7 +237,7 @@ export async function createPackage(o: CreateOptions): Promise<{ path: string; s
         const h = { path: s.path, mode: s.mode, mtime: s.mtime, ...OWNER };
         if (s.kind === 'symlink') await tar.add({ ...h, type: 'SymbolicLink', linkpath: s.target });
         else if (s.kind === 'hardlink') await tar.add({ ...h, type: 'Link', linkpath: s.target });
-        else await tar.addStream({ ...h, type: 'File', size: s.size }, fs.createReadStream(path.join(o.stageDir, s.path), { highWaterMark: 256 * 1024 }));
+        else await tar.addFile({ ...h, type: 'File', size: s.size }, path.join(o.stageDir, s.path));
       }
       await tar.finish();
       z.end();

@@ -1,0 +1,112 @@
+/**
+ * Package creation against `tar -czf` of the same staged tree, measured in
+ * the same run (SPEC §10: ratio ≤ 1.3, mkpkg's peak RSS < 150 MB).
+ *
+ *   pnpm exec tsx test/bench/package-create.ts [MEGABYTES]   (default 500)
+ *
+ * The tree mixes compressible text (about half), random binary data and
+ * many small files. Both sides compress with gzip level 6 (gzip's default,
+ * which `tar -z` uses). Each side runs in its own child process under
+ * /usr/bin/time so peak RSS is the child's own.
+ */
+import { spawnSync } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const totalMiB = Number(process.argv[2] ?? 500);
+const MiB = 1024 * 1024;
+
+/** Text that compresses like source code or documentation (about 3-4×). */
+function textBlock(bytes: number, seed: number): Buffer {
+  const words = ['static', 'int', 'return', 'struct', 'const', 'char', 'void', 'if', 'else', 'for', 'while', 'buffer',
+    'length', 'package', 'install', 'prefix', 'the', 'of', 'and', 'to', 'error', 'file', 'path', 'size'];
+  let s = seed >>> 0;
+  const parts: string[] = [];
+  let n = 0;
+  while (n < bytes) {
+    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+    const w = `${words[(s >>> 8) % words.length]}${(s >>> 20) % 97}`;
+    const sep = (s & 15) === 0 ? ';\n' : ' ';
+    parts.push(w, sep);
+    n += w.length + sep.length;
+  }
+  return Buffer.from(parts.join('')).subarray(0, bytes);
+}
+
+function generate(stage: string): string[] {
+  const plist: string[] = [];
+  const put = (rel: string, data: Buffer) => {
+    fs.mkdirSync(path.dirname(path.join(stage, rel)), { recursive: true });
+    fs.writeFileSync(path.join(stage, rel), data);
+    plist.push(rel);
+  };
+  const budget = totalMiB * MiB;
+  const small = Math.min(2000, Math.floor(budget / (64 * 1024)));
+  for (let i = 0; i < small; i++) put(`share/doc/small/f${String(i).padStart(5, '0')}.txt`, textBlock(4096, i));
+  let used = small * 4096;
+  let i = 0;
+  while (used < budget) {
+    const size = Math.min(budget - used, (i % 3 === 0 ? 8 : 2) * MiB);
+    // Half text, half random (already-compressed media, binaries' data sections).
+    if (i % 2 === 0) put(`share/data/t${i}.txt`, textBlock(size, 1000 + i));
+    else put(`lib/blob/b${i}.bin`, crypto.randomBytes(size));
+    used += size;
+    i++;
+  }
+  return plist.sort();
+}
+
+function timed(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): { seconds: number; rssMiB: number; stdout: string } {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync('/usr/bin/time', ['-f', 'MAXRSS %M', cmd, ...args], { encoding: 'utf8', env, maxBuffer: 1 << 24 });
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
+  const m = /MAXRSS (\d+)/.exec(r.stderr);
+  return { seconds, rssMiB: m ? Number(m[1]) / 1024 : NaN, stdout: r.stdout };
+}
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mkpkg-bench-pkg-'));
+try {
+  const stage = path.join(tmp, 'stage');
+  process.stdout.write(`generating a ${totalMiB} MiB staged tree in ${tmp} ... `);
+  const plist = generate(stage);
+  fs.writeFileSync(path.join(tmp, 'PLIST'), `${plist.join('\n')}\n`);
+  process.stdout.write(`${plist.length} files\n`);
+
+  // The child measures createPackage alone (tsx start-up is reported apart).
+  const child = path.join(tmp, 'child.mts');
+  fs.writeFileSync(child, [
+    `import fs from 'node:fs';`,
+    `import { createPackage } from ${JSON.stringify(path.join(root, 'packages/pkg/src/index.ts'))};`,
+    `const plist = fs.readFileSync(${JSON.stringify(path.join(tmp, 'PLIST'))}, 'utf8').split('\\n').filter(Boolean);`,
+    `const t0 = performance.now();`,
+    `await createPackage({ output: ${JSON.stringify(path.join(tmp, 'bench-1.0.tgz'))}, pkgname: 'bench-1.0', prefix: '/opt/local',`,
+    `  stageDir: ${JSON.stringify(stage)}, plist, comment: 'benchmark', descr: 'benchmark', buildInfo: {} });`,
+    `console.log('CREATE', (performance.now() - t0) / 1000);`,
+  ].join('\n'));
+  const tsx = path.join(root, 'node_modules/.bin/tsx');
+
+  const runs: Array<{ tar: number; mk: number; mkInner: number; rss: number }> = [];
+  for (let r = 0; r < 3; r++) {
+    // Page cache warm for both: each reads the same tree right after the other.
+    const t = timed('tar', ['-czf', path.join(tmp, 'base.tgz'), '-C', stage, '.'], { ...process.env, GZIP: '-6' });
+    const m = timed(tsx, [child], process.env);
+    const inner = Number(/CREATE ([\d.]+)/.exec(m.stdout)?.[1] ?? NaN);
+    runs.push({ tar: t.seconds, mk: m.seconds, mkInner: inner, rss: m.rssMiB });
+    console.log(`run ${r + 1}: tar -czf ${t.seconds.toFixed(2)} s; mkpkg createPackage ${inner.toFixed(2)} s (process ${m.seconds.toFixed(2)} s), peak RSS ${m.rssMiB.toFixed(0)} MiB`);
+  }
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+  const ratio = median(runs.map((r) => r.mkInner / r.tar));
+  const ratioProc = median(runs.map((r) => r.mk / r.tar));
+  const rss = Math.max(...runs.map((r) => r.rss));
+  const sizes = `${(fs.statSync(path.join(tmp, 'bench-1.0.tgz')).size / MiB).toFixed(1)} MiB vs tar ${(fs.statSync(path.join(tmp, 'base.tgz')).size / MiB).toFixed(1)} MiB`;
+  console.log(`package size: ${sizes}`);
+  console.log(`ratio createPackage / tar -czf: ${ratio.toFixed(2)} (whole process incl. tsx start-up: ${ratioProc.toFixed(2)}); goal <= 1.3 -> ${ratio <= 1.3 ? 'met' : 'NOT met'}`);
+  console.log(`peak RSS: ${rss.toFixed(0)} MiB; goal < 150 -> ${rss < 150 ? 'met' : 'NOT met'}`);
+} finally {
+  fs.rmSync(tmp, { recursive: true, force: true });
+}
