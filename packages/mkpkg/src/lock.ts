@@ -17,10 +17,13 @@ export async function withLock<T>(file: string, what: string, fn: () => Promise<
       break;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const owner = Number.parseInt(readOr(file), 10);
-      if (!Number.isFinite(owner) || owner === process.pid || !alive(owner)) {
-        // Stale: remove it only if it still names the dead owner.
-        if (readOr(file) === (Number.isFinite(owner) ? `${owner}\n` : readOr(file))) fs.rmSync(file, { force: true });
+      const text = readOr(file);
+      const owner = Number.parseInt(text, 10);
+      // An empty file is one being written right now, unless it is old.
+      const stale = Number.isFinite(owner) ? !alive(owner) : ageMs(file) > 5000;
+      if (stale) {
+        // Remove it only if it still holds what we judged.
+        if (readOr(file) === text) fs.rmSync(file, { force: true });
         continue;
       }
       if (!told && log) log(`waiting for ${what} (locked by process ${owner})`);
@@ -40,6 +43,14 @@ function readOr(file: string): string {
     return fs.readFileSync(file, 'utf8');
   } catch {
     return '';
+  }
+}
+
+function ageMs(file: string): number {
+  try {
+    return Date.now() - fs.statSync(file).mtimeMs;
+  } catch {
+    return 0;
   }
 }
 

@@ -1,0 +1,131 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { InputError, UserError, platformFor } from '@mkpkg/platform';
+import { abiEnv, configureCommands, makeCommands } from '../src/abienv.ts';
+import { checkDistfile, checkPatch, distfileLines, formatDistinfo, parseDistinfo, patchLine } from '../src/distinfo.ts';
+import { candidateUrls } from '../src/fetch.ts';
+import { withLock } from '../src/lock.ts';
+import { parseAssignments, shQuote, splitShellWords } from '../src/shell.ts';
+import { parseCmdVars } from '../src/commands/phases.ts';
+
+describe('shell words', () => {
+  test('quotes and backslashes as the shell reads them', () => {
+    expect(splitShellWords(`a 'b c' "d \\"e\\"" f\\ g`)).toEqual(['a', 'b c', 'd "e"', 'f g']);
+    expect(parseAssignments(`PREFIX=/usr/pkg NAME=hello\\ world`)).toEqual({ PREFIX: '/usr/pkg', NAME: 'hello world' });
+    expect(shQuote("it's")).toBe(`'it'\\''s'`);
+    expect(shQuote('/usr/pkg')).toBe('/usr/pkg');
+  });
+
+  test('VAR=value words; anything else is bad usage', () => {
+    expect(parseCmdVars(['PREFIX=/opt', 'X='])).toEqual({ PREFIX: '/opt', X: '' });
+    expect(() => parseCmdVars(['oops'])).toThrow(InputError);
+  });
+});
+
+describe('distinfo', () => {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mkpkg-di-'));
+  const dist = path.join(tmp, 'x-1.0.tar.gz');
+  fs.writeFileSync(dist, 'not really a tarball');
+  const patch = path.join(tmp, 'patch-aa');
+  fs.writeFileSync(patch, '$NetBSD: patch-aa,v 1.1 2020/01/01 $\n\n--- a.c.orig\n+++ a.c\n');
+
+  test('makesum lines check out; a changed byte names the algorithm and distinfo line', () => {
+    const text = formatDistinfo(distfileLines('x-1.0.tar.gz', dist), [patchLine(patch)]);
+    const di = parseDistinfo(text, 'distinfo');
+    expect(checkDistfile(di, 'x-1.0.tar.gz', dist)).toBe(3);
+    expect(() => checkPatch(di, patch)).not.toThrow();
+    const bad = parseDistinfo(text.replace(/(SHA512 \(x-1\.0\.tar\.gz\) = )(.)/, (_m, h: string, c: string) => h + (c === '0' ? '1' : '0')), 'distinfo');
+    expect(() => checkDistfile(bad, 'x-1.0.tar.gz', dist)).toThrow(/^distinfo:4: SHA512 checksum of x-1\.0\.tar\.gz does not match/);
+  });
+
+  test('the $NetBSD$ line of a patch does not count; its content does', () => {
+    const di = parseDistinfo(formatDistinfo([], [patchLine(patch)]), 'distinfo');
+    fs.writeFileSync(patch, '$NetBSD: patch-aa,v 1.2 2024/01/01 $\n\n--- a.c.orig\n+++ a.c\n');
+    expect(() => checkPatch(di, patch)).not.toThrow();
+    fs.writeFileSync(patch, '$NetBSD$\n\n--- a.c.orig\n+++ b.c\n');
+    expect(() => checkPatch(di, patch)).toThrow(/patch-aa: SHA1 .* does not match distinfo/);
+  });
+
+  test('a missing entry or an unreadable line is bad input with file:line', () => {
+    expect(() => checkDistfile(parseDistinfo('', 'distinfo'), 'x-1.0.tar.gz', dist)).toThrow(/no checksum for x-1\.0\.tar\.gz/);
+    expect(() => parseDistinfo('$NetBSD$\n\nMD7 (x) = 1\n', 'distinfo')).toThrow(/^distinfo:3: cannot read/);
+  });
+});
+
+describe('per-ABI environment and configure', () => {
+  const platform = platformFor('Linux');
+  const multiarch = { enabled: true, bin: true, lib: true } as const;
+  const vars = new Map([
+    ['PREFIX', '/usr/pkg'],
+    ['LOCALBASE', '/usr/pkg'],
+    ['CC', 'gcc'],
+    ['GNU_CONFIGURE', 'yes'],
+    ['CONFIGURE_DIRS', '/w/src'],
+    ['CONFIGURE_ARGS', '--disable-nls'],
+    ['BUILD_DIRS', '/w/src'],
+    ['INSTALL_DIRS', '/w/src'],
+    ['BUILD_TARGET', 'all'],
+    ['INSTALL_TARGET', 'install'],
+    ['MAKE_PROGRAM', 'make'],
+    ['MAKE_JOBS', '3'],
+  ]);
+  const ctx = (abi: '32' | '64') => ({ abi, platform, multiarch, vars, wrksrc: '/w/src', stage: `/w/.stage/${abi}` });
+
+  test('ABI 32: -m32 on CC/CPP/LDFLAGS, its lib dir for -L/rpath and pkg-config', () => {
+    const env = abiEnv(ctx('32'), { PATH: '/usr/bin' });
+    expect(env['ABI']).toBe('32');
+    expect(env['CC']).toBe('gcc -m32');
+    expect(env['CPP']).toBe('gcc -m32 -E');
+    expect(env['LDFLAGS']).toContain('-m32 -L/usr/pkg/lib/i86 -Wl,-rpath,/usr/pkg/lib/i86');
+    expect(env['PKG_CONFIG_LIBDIR']).toBe('/usr/pkg/lib/i86/pkgconfig:/usr/pkg/share/pkgconfig');
+    expect(env['LIBARCHSUFFIX']).toBe('/i86');
+  });
+
+  test('GNU configure gets an explicit i686 triplet for ABI 32 and the per-ABI dirs', () => {
+    const [c32] = configureCommands(ctx('32'));
+    expect(c32?.cmd).toContain('--build=i686-pc-linux-gnu --host=i686-pc-linux-gnu');
+    expect(c32?.cmd).toContain('--libdir=/usr/pkg/lib/i86 --bindir=/usr/pkg/bin/i86 --sbindir=/usr/pkg/sbin/i86');
+    expect(c32?.cmd).toMatch(/--disable-nls$/);
+    const [c64] = configureCommands(ctx('64'));
+    expect(c64?.cmd).toContain('--build=x86_64-pc-linux-gnu');
+    expect(c64?.cmd).toContain('--libdir=/usr/pkg/lib --bindir=/usr/pkg/bin/amd64');
+  });
+
+  test('make: MAKE_JOBS for build, DESTDIR for install', () => {
+    expect(makeCommands(ctx('64'), 'build')[0]?.cmd).toBe('make -j3 -f Makefile all');
+    expect(makeCommands(ctx('64'), 'install')[0]?.cmd).toBe('make -f Makefile DESTDIR=/w/.stage/64 install');
+    expect(makeCommands(ctx('64'), 'test')).toEqual([]);
+  });
+});
+
+describe('fetch sites and locks', () => {
+  test('MASTER_SITE_OVERRIDE comes first', () => {
+    expect(candidateUrls('a.tgz', 'file:///mirror', 'https://x.org/d/ http://y.org/d')).toEqual([
+      'file:///mirror/a.tgz',
+      'https://x.org/d/a.tgz',
+      'http://y.org/d/a.tgz',
+    ]);
+  });
+
+  test('withLock serializes holders and takes over a dead owner', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mkpkg-lock-'));
+    const lock = path.join(dir, 'x.lock');
+    const order: string[] = [];
+    const hold = (name: string) =>
+      withLock(lock, 'x', async () => {
+        order.push(`${name}+`);
+        await new Promise((r) => setTimeout(r, 150));
+        order.push(`${name}-`);
+      });
+    await Promise.all([hold('a'), hold('b')]);
+    expect(order).toEqual(['a+', 'a-', 'b+', 'b-']);
+    fs.writeFileSync(lock, '999999999\n');
+    await withLock(lock, 'x', async () => order.push('c'));
+    expect(order.at(-1)).toBe('c');
+    expect(fs.existsSync(lock)).toBe(false);
+  });
+});
+
+void UserError;
