@@ -166,8 +166,12 @@ describe('install: mkpkg add --destdir into a scratch prefix', () => {
     installed(p);
   });
 
+  // tinyinterp2 is checked with verexec below: its install depends on the
+  // shared bin/tiny link, which these checks have nothing to do with.
+  const ONE_EACH = ALL_PACKAGES.filter((p) => p !== 'lang/tinyinterp2');
+
   test('every ELF file under an ABI directory has that ABI class and machine', async () => {
-    for (const p of ALL_PACKAGES) installed(p);
+    for (const p of ONE_EACH) installed(p);
     const files = await listFiles(root);
     const checked: string[] = [];
     for (const f of files) {
@@ -195,17 +199,17 @@ describe('install: mkpkg add --destdir into a scratch prefix', () => {
       'sbin/i86/tickd',
       'sbin/amd64/tickd',
       'bin/i86/tiny-1.4',
-      'bin/amd64/tiny-2.1',
+      'bin/amd64/tiny-1.4',
     ]) {
       expect(checked, `${f} installed and checked`).toContain(f);
     }
   });
 
   test('commands are hard links to the dispatchers (same inode)', async () => {
-    for (const p of ALL_PACKAGES) installed(p);
+    for (const p of ONE_EACH) installed(p);
     const ino = async (f: string): Promise<number> => (await fs.stat(path.join(root, f))).ino;
     const isaexec = await ino('lib/isaexec');
-    for (const f of ['bin/multiinfo', 'bin/cmcalc', 'bin/plainhello', 'sbin/tickd', 'bin/tiny-1.4', 'bin/tiny-2.1']) {
+    for (const f of ['bin/multiinfo', 'bin/cmcalc', 'bin/plainhello', 'sbin/tickd', 'bin/tiny-1.4']) {
       expect(await ino(f), f).toBe(isaexec);
     }
     expect(await ino('bin/tiny')).toBe(await ino('lib/verexec'));
@@ -301,9 +305,14 @@ describe('run: isaexec picks the ABI', () => {
 });
 
 describe('run: verexec picks the version', () => {
-  test('two versions install side by side, both delivering @link lib/verexec bin/tiny (a shared link)', () => {
+  test('two versions install side by side, both delivering @link lib/verexec bin/tiny (a shared link)', async () => {
     installed('lang/tinyinterp1');
     installed('lang/tinyinterp2');
+    const ino = async (f: string): Promise<number> => (await fs.stat(path.join(root, f))).ino;
+    expect(await ino('bin/tiny-2.1')).toBe(await ino('lib/isaexec'));
+    expect(await ino('bin/tiny')).toBe(await ino('lib/verexec'));
+    expect(await elfInfo(path.join(root, 'bin/i86/tiny-2.1'))).toEqual({ bits: 32, machine: 'i386' });
+    expect(await elfInfo(path.join(root, 'bin/amd64/tiny-2.1'))).toEqual({ bits: 64, machine: 'x86_64' });
   });
 
   test('bin/tiny runs the highest installed version, in the ABI asked for', async () => {
@@ -359,7 +368,8 @@ describe('delete', () => {
   test('mkpkg delete removes every ABI copy and the @link of a package', async () => {
     installed('misc/plainhello');
     // Runs last in this file: the run tests above no longer need plainhello.
-    const r = await tree.mkpkg('misc/plainhello', ['delete', '--destdir', destdir, PKGNAMES['misc/plainhello']]);
+    expect(await exists(path.join(root, 'pkgdb', PKGNAMES['misc/plainhello'], '+CONTENTS')), 'pkgdb at ${PREFIX}/pkgdb').toBe(true);
+    const r = await tree.mkpkg('misc/plainhello', ['delete', '--destdir', destdir, '--pkgdb', path.join(root, 'pkgdb'), PKGNAMES['misc/plainhello']]);
     expect(r.exitCode, explain('mkpkg delete plainhello-2.0', r)).toBe(0);
     for (const f of ['bin/plainhello', 'bin/i86/plainhello', 'bin/amd64/plainhello', 'man/man1/plainhello.1']) {
       expect(await exists(path.join(root, f)), f).toBe(false);
