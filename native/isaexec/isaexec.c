@@ -7,9 +7,13 @@
  *
  * Exit status when nothing ran: 127 not found (or ABI unusable), 126 found
  * but not executable, 2 run as "isaexec" itself.
+ *
+ * Every command pays for this program's start-up, so it avoids stdio: its
+ * formatting code would triple the size of the static binary that the
+ * kernel maps on every invocation.  Messages are assembled by hand.
  */
 #include <errno.h>
-#include <stdio.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -18,6 +22,72 @@
 #include "isa.h"
 
 #define PROG	"isaexec"
+
+/* A message being assembled; on allocation failure it is written in pieces. */
+struct msg {
+	char *buf;
+	size_t len, cap;
+	int oom;
+};
+
+/* write(2) all of it to stderr; if stderr is gone there is no one to tell. */
+static void
+put(const char *s, size_t n)
+{
+	ssize_t w;
+
+	while (n > 0 && (w = write(STDERR_FILENO, s, n)) > 0) {
+		s += w;
+		n -= (size_t)w;
+	}
+}
+
+static void
+msg_add(struct msg *m, const char *s, size_t n)
+{
+	char *nbuf;
+	size_t ncap;
+
+	if (!m->oom && m->len + n > m->cap) {
+		ncap = m->cap * 2 > m->len + n ? m->cap * 2 : m->len + n + 128;
+		if ((nbuf = realloc(m->buf, ncap)) == NULL)
+			m->oom = 1;
+		else {
+			m->buf = nbuf;
+			m->cap = ncap;
+		}
+	}
+	if (m->oom) {
+		put(m->buf, m->len);
+		m->len = 0;
+		put(s, n);
+	} else {
+		memcpy(m->buf + m->len, s, n);
+		m->len += n;
+	}
+}
+
+/* Appends the NUL-terminated strings given, up to a NULL. */
+static void
+msg_cat(struct msg *m, ...)
+{
+	va_list ap;
+	const char *s;
+
+	va_start(ap, m);
+	while ((s = va_arg(ap, const char *)) != NULL)
+		msg_add(m, s, strlen(s));
+	va_end(ap);
+}
+
+/* Writes the message with a newline, in one write(2) when it can. */
+static void
+msg_send(struct msg *m)
+{
+	msg_add(m, "\n", 1);
+	put(m->buf, m->len);
+	free(m->buf);
+}
 
 /*
  * Failures that say nothing about the candidate file, only about the
@@ -29,48 +99,41 @@ fatal_exec_error(int err)
 	return err == E2BIG || err == ENOMEM || err == EAGAIN || err == EFAULT;
 }
 
-static void
-list_dirs(const char *self, size_t dirlen, const char *const *isas)
-{
-	const char *sep = "";
-
-	for (; *isas != NULL; isas++) {
-		fprintf(stderr, "%s%.*s%s", sep, (int)dirlen, self, *isas);
-		sep = ", ";
-	}
-}
-
 int
 main(int argc, char *argv[], char *envp[])
 {
 	const char *what, *name, *abival, *const *isas, *const *isa;
 	const char *one[2];
+	const char *failed = NULL;	/* ISA of the first candidate that exists but would not run */
 	char *self, *path;
 	size_t dirlen, namelen, maxisa = 0;
+	struct msg m = { NULL, 0, 0, 0 };
 	enum abi abi;
 	int err = 0;
-	const char *failed = NULL;	/* ISA of the first candidate that exists but would not run */
 
 	(void)argc;
 	if ((self = exec_path(&what)) == NULL) {
-		fprintf(stderr, PROG ": cannot tell which command was run (%s: %s)\n",
-		    what, strerror(errno));
+		msg_cat(&m, PROG ": cannot tell which command was run (", what, ": ",
+		    strerror(errno), ")", (char *)NULL);
+		msg_send(&m);
 		return 127;
 	}
 	name = path_base(self);
 	dirlen = (size_t)(name - self);	/* with the trailing '/' */
 	namelen = strlen(name);
 	if (strcmp(name, PROG) == 0) {
-		fprintf(stderr, PROG ": not meant to be run by this name: make the command "
+		msg_cat(&m, PROG ": not meant to be run by this name: make the command "
 		    "<dir>/<name> a hard link to it, with the programs in <dir>/<isa>/<name> "
-		    "(see isaexec(1))\n");
+		    "(see isaexec(1))", (char *)NULL);
+		msg_send(&m);
 		return 2;
 	}
 
 	abival = trusted_getenv("ABI");
 	if (abi_parse(abival, &abi) == -1) {
-		fprintf(stderr, PROG ": %s: unknown ABI value \"%s\" (accepted: " ABI_ACCEPTED
-		    ", or unset)\n", name, abival);
+		msg_cat(&m, PROG ": ", name, ": unknown ABI value \"", abival,
+		    "\" (accepted: " ABI_ACCEPTED ", or unset)", (char *)NULL);
+		msg_send(&m);
 		return 127;
 	}
 	if (abi != ABI_UNSET) {
@@ -84,7 +147,8 @@ main(int argc, char *argv[], char *envp[])
 		if (strlen(*isa) > maxisa)
 			maxisa = strlen(*isa);
 	if ((path = malloc(dirlen + maxisa + 1 + namelen + 1)) == NULL) {
-		fprintf(stderr, PROG ": %s: %s\n", name, strerror(errno));
+		msg_cat(&m, PROG ": ", name, ": ", strerror(errno), (char *)NULL);
+		msg_send(&m);
 		return 126;
 	}
 	memcpy(path, self, dirlen);
@@ -106,15 +170,23 @@ main(int argc, char *argv[], char *envp[])
 			break;
 	}
 
+	msg_cat(&m, PROG ": ", name, (char *)NULL);
 	if (failed != NULL) {
-		fprintf(stderr, PROG ": %s: cannot execute %.*s%s/%s: %s\n", name,
-		    (int)dirlen, self, failed, name, strerror(err));
+		msg_cat(&m, ": cannot execute ", (char *)NULL);
+		msg_add(&m, self, dirlen);
+		msg_cat(&m, failed, "/", name, ": ", strerror(err), (char *)NULL);
+		msg_send(&m);
 		return 126;
 	}
-	fprintf(stderr, PROG ": %s: not found in ", name);
-	list_dirs(self, dirlen, isas);
+	msg_cat(&m, ": not found in ", (char *)NULL);
+	for (isa = isas; *isa != NULL; isa++) {
+		if (isa != isas)
+			msg_cat(&m, ", ", (char *)NULL);
+		msg_add(&m, self, dirlen);
+		msg_cat(&m, *isa, (char *)NULL);
+	}
 	if (abi != ABI_UNSET)
-		fprintf(stderr, " (ABI=%s; unset ABI to run any installed ISA)", abival);
-	fputc('\n', stderr);
+		msg_cat(&m, " (ABI=", abival, "; unset ABI to run any installed ISA)", (char *)NULL);
+	msg_send(&m);
 	return 127;
 }
