@@ -227,6 +227,26 @@ else
 	is "setuid: unknown ABI ignored too" "$(field bits):$st" "64:0"
 fi
 
+# --- replaced while starting: /proc/self/exe reads "... (deleted)" ----------
+# An upgrade renames a new bin/foo over the one being executed.  strace holds
+# the first readlink(2) for 0.6 s so the rename lands before isaexec looks.
+if [ -n "$VALGRIND" ]; then
+	skip "replaced during start-up: AT_EXECFN fallback" "no strace under valgrind"
+elif ! command -v strace >/dev/null || ! strace -o /dev/null true 2>/dev/null; then
+	skip "replaced during start-up: AT_EXECFN fallback" "needs strace with ptrace allowed"
+else
+	U=$T/upgrade; mkprefix "$U" amd64 i86
+	(cd "$U" && ABI=32 strace -s 4096 -o "$T/strace.log" -e trace=readlink,execve \
+	    -e inject=readlink:delay_enter=600000:when=1 ./bin/foo up >"$T/upgrade.out" 2>&1
+	 echo $? >"$T/upgrade.st") &
+	sleep 0.3
+	cp "$U/lib/isaexec" "$U/bin/foo.new" && mv "$U/bin/foo.new" "$U/bin/foo"
+	wait
+	out=$(cat "$T/upgrade.out"); st=$(cat "$T/upgrade.st")
+	like "replaced during start-up: the kernel says deleted" "$(cat "$T/strace.log")" "/bin/foo (deleted)"
+	is "replaced during start-up: AT_EXECFN fallback dispatches" "$(field bits):$(field 'argv\[1\]'):$st" "32:up:0"
+fi
+
 # --- no /proc: the AT_EXECFN fallback ---------------------------------------
 if [ -n "$VALGRIND" ]; then
 	skip "no /proc: the AT_EXECFN fallback" "valgrind itself cannot start without /proc"
