@@ -65,7 +65,7 @@ export class Journal {
   }
 
   /** Makes the directory `rel` (and its parents) under the root. */
-  async dir(rel: string): Promise<void> {
+  async dir(rel: string, forPath = rel): Promise<void> {
     if (rel === '' || rel === '.') return;
     let p = this.root;
     for (const c of rel.split('/')) {
@@ -79,7 +79,7 @@ export class Journal {
         let real: string | undefined;
         try { real = await fs.promises.realpath(p); } catch { real = undefined; }
         if (real === undefined || !inside(this.#realRoot, real)) {
-          throw refuse(`${path.relative(this.root, p)} is a symlink leading outside ${this.root}; refusing to write ${rel} through it`);
+          throw refuse(`${path.relative(this.root, p)} is a symlink leading outside ${this.root}; refusing to write ${forPath} through it`);
         }
         if (!(await fs.promises.stat(p)).isDirectory()) throw refuse(`${path.relative(this.root, p)} is not a directory`);
       } else if (!st.isDirectory()) {
@@ -93,7 +93,7 @@ export class Journal {
    * file moved aside (restored on rollback, removed on commit).
    */
   async prepare(rel: string): Promise<string> {
-    await this.dir(path.posix.dirname(rel));
+    await this.dir(path.posix.dirname(rel), rel);
     const abs = this.abs(rel);
     let st: fs.Stats | undefined;
     try { st = await fs.promises.lstat(abs); } catch { st = undefined; }

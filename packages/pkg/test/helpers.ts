@@ -91,7 +91,7 @@ export function runMkpkg(args: string[], env: NodeJS.ProcessEnv = {}): { status:
 
 export interface CraftEntry {
   name: string;
-  type?: 'file' | 'symlink' | 'hardlink' | 'dir';
+  type?: 'file' | 'symlink' | 'hardlink' | 'dir' | 'fifo';
   data?: string;
   linkname?: string;
   mode?: number;
@@ -115,6 +115,8 @@ with tarfile.open(sys.argv[1], 'w:${compression}', format=tarfile.PAX_FORMAT) as
             ti.type = tarfile.SYMTYPE; ti.linkname = e['linkname']; t.addfile(ti)
         elif kind == 'hardlink':
             ti.type = tarfile.LNKTYPE; ti.linkname = e['linkname']; t.addfile(ti)
+        elif kind == 'fifo':
+            ti.type = tarfile.FIFOTYPE; t.addfile(ti)
         elif kind == 'dir':
             ti.type = tarfile.DIRTYPE; t.addfile(ti)
         else:
