@@ -4,20 +4,45 @@ import { type Hash, Hasher, SeenLines, newHash } from './seen.ts';
 import { ARCH_TOKENS, Substituter } from './subst.ts';
 import { checkRelativePath, nulError, parseLine } from './syntax.ts';
 
+/**
+ * De-dup works on (key line, variant) pairs instead of output strings: a
+ * per-ABI copy `bin/amd64/foo` is the variant "copy for ABI 64" of the key
+ * `bin/foo`, `@link lib/isaexec bin/foo` is the variant "link" of it, and
+ * anything else is the variant "plain" of itself. The pair is a function of
+ * the output string alone (see `canonical`) and the output string is a
+ * function of the pair, so de-duplicating pairs is de-duplicating strings;
+ * but a line expanding to three outputs costs one table lookup.
+ */
+const PLAIN = 1;
+const LINK = 2;
+const COPY = [4, 8] as const;
+
 /** An automatic directory (rule A or B) with what a line under it needs. */
 interface AutoDir {
   /** `bin/` */
   readonly prefix: string;
   readonly prefixHash: Hash;
-  /** `bin/amd64/`, … per ABI in output order, and their hashes. */
+  /** `bin/amd64/`, … per ABI in output order. */
   readonly abiPrefixes: readonly string[];
-  readonly abiPrefixHashes: readonly Hash[];
-  /** Prefixes of paths that are already per-ABI (`bin/amd64/`); left alone. */
-  readonly abiDirs: readonly string[];
+  /** Variant bit of each ABI's copy; ABIs with equal suffixes share one (equal strings). */
+  readonly copyBits: readonly number[];
+  readonly allBits: number;
+  /** ABIs whose copies live in a suffixed dir, as indexes into abiPrefixes. */
+  readonly suffixed: readonly number[];
+  /** The ABI whose copy is the plain path (empty suffix), if any. */
+  readonly plainCopy: number | undefined;
   /** `lib/svc/`, … : lines under these are not expanded. */
   readonly skips: readonly string[];
   readonly link: boolean;
 }
+
+type Match =
+  | { readonly kind: 'none' }
+  | { readonly kind: 'expand'; readonly dir: AutoDir }
+  /** Already under an ABI dir (`bin/amd64/x`): left as it is. */
+  | { readonly kind: 'abi'; readonly dir: AutoDir; readonly abi: number };
+
+const NONE: Match = { kind: 'none' };
 
 /**
  * Multiarch expansion of one package's PLIST lines (SPEC §3, facts §2.2 rules
@@ -28,48 +53,53 @@ interface AutoDir {
 export class PlistExpander {
   readonly warnings: string[] = [];
   private readonly subst: Substituter;
-  private readonly seen = new SeenLines();
+  private readonly seen: SeenLines;
   private readonly hasher = new Hasher();
   private readonly enabled: boolean;
   private readonly suffixes: readonly ArchSuffixes[];
-  private readonly binDirs: readonly AutoDir[];
-  private readonly libDirs: readonly AutoDir[];
+  private readonly dirs: readonly AutoDir[];
+  private readonly expandMatches: ReadonlyMap<AutoDir, Match>;
   private readonly linkPrefix: string;
-  private readonly linkPrefixHash: Hash;
   // Scratch space, reused for every line (no allocation on the hot path).
   private readonly pending: string[] = [];
-  private readonly restHash = newHash();
-  private readonly lineHash = newHash();
-  private readonly outHash = newHash();
+  private readonly keyHash = newHash();
+  private readonly partHash = newHash();
 
-  constructor(opts: ExpandOptions) {
+  /** `expectedLines`: a guess of the output size, so the de-dup table is sized once. */
+  constructor(opts: ExpandOptions, expectedLines = 0) {
+    this.seen = new SeenLines(expectedLines);
     this.subst = new Substituter(opts.subst, opts.plistVars);
     const ma = opts.multiarch;
     this.enabled = ma.enabled;
     this.suffixes = opts.platform.abis.map((a) => opts.platform.suffixes[a]);
-    const h = (s: string): Hash => this.hasher.hash(s, 0, newHash());
     const auto = (dirs: string[], skips: string[], kind: 'bin' | 'lib'): AutoDir[] =>
       dirs
         .map(normalizeDir)
         .filter((d) => d !== '')
-        // Most specific first: with `bin` and `bin/x` both listed, `bin/x/y` belongs to `bin/x`.
-        .sort((a, b) => b.length - a.length)
         .map((d) => {
           const abiPrefixes = this.suffixes.map((s) => `${d}${s[kind]}/`);
+          const copyBits = abiPrefixes.map((p, i) => COPY[abiPrefixes.indexOf(p)] ?? COPY[i]!);
+          const plain = abiPrefixes.indexOf(`${d}/`);
           return {
             prefix: `${d}/`,
-            prefixHash: h(`${d}/`),
+            prefixHash: this.hasher.hash(`${d}/`, 0, newHash()),
             abiPrefixes,
-            abiPrefixHashes: abiPrefixes.map(h),
-            abiDirs: this.suffixes.filter((s) => s[kind] !== '').map((s) => `${d}${s[kind]}/`),
+            copyBits,
+            allBits: copyBits.reduce((a, b) => a | b, 0) | (kind === 'bin' ? LINK : 0),
+            suffixed: abiPrefixes.map((_, i) => i).filter((i) => abiPrefixes[i] !== `${d}/`),
+            plainCopy: plain < 0 ? undefined : plain,
             skips: skips.map(normalizeDir).filter((s) => s !== '').map((s) => `${s}/`),
             link: kind === 'bin',
           };
         });
-    this.binDirs = ma.enabled && ma.bin ? auto(opts.binDirs, opts.skipBinDirs, 'bin') : [];
-    this.libDirs = ma.enabled && ma.lib ? auto(opts.libDirs, opts.skipLibDirs, 'lib') : [];
+    // Bin dirs before lib dirs (rule A runs first), then the most specific
+    // first: with `bin` and `bin/x` both listed, `bin/x/y` belongs to `bin/x`.
+    const bin = ma.enabled && ma.bin ? auto(opts.binDirs, opts.skipBinDirs, 'bin') : [];
+    const lib = ma.enabled && ma.lib ? auto(opts.libDirs, opts.skipLibDirs, 'lib') : [];
+    const byLength = (a: AutoDir, b: AutoDir) => b.prefix.length - a.prefix.length;
+    this.dirs = [...bin.sort(byLength), ...lib.sort(byLength)];
+    this.expandMatches = new Map(this.dirs.map((d) => [d, { kind: 'expand', dir: d }]));
     this.linkPrefix = `@link ${opts.linkSource} `;
-    this.linkPrefixHash = h(this.linkPrefix);
   }
 
   /**
@@ -86,23 +116,53 @@ export class PlistExpander {
     }
     if (s === '') return; // blank lines carry nothing
     const isCommand = s.charCodeAt(0) === 64; /* @ */
-    if (!this.enabled || !hasTokens) {
-      // Rule D: without multiarch the tokens simply disappear.
-      if (hasTokens) s = stripTokens(s);
-      this.validate(s, isCommand, file, line);
-      const dir = this.enabled && !isCommand ? this.autoDir(s) : undefined;
-      if (dir === undefined) {
-        if (this.seen.add(this.hasher.hash(s, 0, this.lineHash))) out.push(s);
-        else this.duplicate(s, file, line);
-      } else {
-        this.expandDir(s, dir, file, line, out);
-      }
+    if (hasTokens && this.enabled) {
+      this.expandTokens(s, isCommand, file, line, out);
       return;
     }
+    // Rule D: without multiarch the tokens simply disappear.
+    if (hasTokens) s = stripTokens(s);
+    this.validate(s, isCommand, file, line);
+    if (isCommand || !this.enabled) {
+      this.emitCanonical(s, file, line, out);
+      return;
+    }
+    const m = this.match(s);
+    if (m.kind === 'expand') this.expandDir(s, m.dir, file, line, out);
+    else this.emitCanonical(s, file, line, out);
+  }
+
+  /** Rules A/B: one copy per ABI, then @link for bin dirs; one lookup for all. */
+  private expandDir(s: string, dir: AutoDir, file: string, line: number, out: string[]): void {
+    const seen = this.seen.mark(this.hasher.hash(s, 0, this.keyHash), dir.allBits);
+    const rest = s.slice(dir.prefix.length);
+    let dup: string | undefined;
+    const n = dir.abiPrefixes.length;
+    let printed = 0;
+    for (let i = 0; i < n; i++) {
+      const bit = dir.copyBits[i]!;
+      const copy = dir.abiPrefixes[i] + rest;
+      if ((seen | printed) & bit) {
+        if (dup === undefined && seen & bit) dup = copy;
+      } else {
+        out.push(copy);
+        printed |= bit;
+      }
+    }
+    if (dir.link) {
+      if (seen & LINK) dup ??= this.linkPrefix + s;
+      else out.push(this.linkPrefix + s);
+    }
+    if (dup !== undefined) this.duplicate(dup, file, line);
+  }
+
+  /** Rule C (with the fixes): per-ABI copies with the tokens' values, @link, generic header. */
+  private expandTokens(s: string, isCommand: boolean, file: string, line: number, out: string[]): void {
     // Validate the generic form: tokens are placeholders, not path text.
     const generic = stripTokens(s);
     this.validate(generic, isCommand, file, line);
-    const dir = isCommand ? undefined : this.autoDir(s);
+    const m = isCommand ? NONE : this.match(s);
+    const dir = m.kind === 'expand' ? m.dir : undefined;
     const p = this.pending;
     p.length = 0;
     for (let i = 0; i < this.suffixes.length; i++) {
@@ -116,49 +176,59 @@ export class PlistExpander {
     const start = out.length;
     let dup: string | undefined;
     for (const x of p) {
-      if (this.seen.add(this.hasher.hash(x, 0, this.outHash))) out.push(x);
-      else if (dup === undefined && !out.includes(x, start)) dup = x;
+      if (out.includes(x, start)) continue; // copies of one line that coincide are not duplicates
+      if (this.markCanonical(x)) out.push(x);
+      else dup ??= x;
     }
     if (dup !== undefined) this.duplicate(dup, file, line);
   }
 
-  /** Rules A/B for a file line without tokens: one copy per ABI, then @link for bin. */
-  private expandDir(s: string, dir: AutoDir, file: string, line: number, out: string[]): void {
-    const { hasher, seen } = this;
-    const rest = s.slice(dir.prefix.length);
-    const restHash = hasher.hash(s, dir.prefix.length, this.restHash);
-    const start = out.length;
-    let dup: string | undefined;
-    const n = dir.abiPrefixes.length;
-    for (let i = 0; i < n; i++) {
-      const copy = dir.abiPrefixes[i] + rest;
-      if (seen.add(hasher.concat(dir.abiPrefixHashes[i]!, restHash, this.outHash))) out.push(copy);
-      else if (dup === undefined && !out.includes(copy, start)) dup = copy;
-    }
-    if (dir.link) {
-      const lineHash = hasher.concat(dir.prefixHash, restHash, this.lineHash);
-      const link = this.linkPrefix + s;
-      if (seen.add(hasher.concat(this.linkPrefixHash, lineHash, this.outHash))) out.push(link);
-      else if (dup === undefined) dup = link;
-    }
-    if (dup !== undefined) this.duplicate(dup, file, line);
+  private emitCanonical(s: string, file: string, line: number, out: string[]): void {
+    if (this.markCanonical(s)) out.push(s);
+    else this.duplicate(s, file, line);
   }
 
-  /** The automatic dir a file line starts in, if it is to be expanded. */
-  private autoDir(s: string): AutoDir | undefined {
-    return this.match(s, this.binDirs) ?? this.match(s, this.libDirs);
+  /** Records output line `x` under its (key, variant); false if it was printed before. */
+  private markCanonical(x: string): boolean {
+    const { hasher } = this;
+    let bit = PLAIN;
+    let h: Hash | undefined;
+    if (x.charCodeAt(0) === 64) {
+      if (x.startsWith(this.linkPrefix)) {
+        h = hasher.hash(x, this.linkPrefix.length, this.keyHash);
+        bit = LINK;
+      }
+    } else if (this.enabled) {
+      const m = this.match(x);
+      if (m.kind === 'expand' && m.dir.plainCopy !== undefined) {
+        bit = m.dir.copyBits[m.dir.plainCopy]!;
+      } else if (m.kind === 'abi') {
+        // `bin/amd64/x` is ABI 64's copy of `bin/x` if expanding `bin/x` would make it.
+        const key = m.dir.prefix + x.slice(m.dir.abiPrefixes[m.abi]!.length);
+        if (this.match(key) === this.expandMatches.get(m.dir)) {
+          h = hasher.concat(m.dir.prefixHash, hasher.hash(key, m.dir.prefix.length, this.partHash), this.keyHash);
+          bit = m.dir.copyBits[m.abi]!;
+        }
+      }
+    }
+    h ??= hasher.hash(x, 0, this.keyHash);
+    return (this.seen.mark(h, bit) & bit) === 0;
   }
 
-  private match(s: string, dirs: readonly AutoDir[]): AutoDir | undefined {
-    outer: for (let d = 0; d < dirs.length; d++) {
-      const dir = dirs[d]!;
+  /** Which automatic dir a file line is in, and whether it is already per-ABI. */
+  private match(s: string): Match {
+    outer: for (let d = 0; d < this.dirs.length; d++) {
+      const dir = this.dirs[d]!;
       if (!s.startsWith(dir.prefix)) continue;
       for (let k = 0; k < dir.skips.length; k++) if (s.startsWith(dir.skips[k]!)) continue outer;
       // Already per-ABI (bin/amd64/x): expanding again would double the suffix.
-      for (let k = 0; k < dir.abiDirs.length; k++) if (s.startsWith(dir.abiDirs[k]!)) return undefined;
-      return dir;
+      for (let k = 0; k < dir.suffixed.length; k++) {
+        const i = dir.suffixed[k]!;
+        if (s.startsWith(dir.abiPrefixes[i]!)) return { kind: 'abi', dir, abi: i };
+      }
+      return this.expandMatches.get(dir)!;
     }
-    return undefined;
+    return NONE;
   }
 
   private validate(s: string, isCommand: boolean, file: string, line: number): void {

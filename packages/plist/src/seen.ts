@@ -1,14 +1,14 @@
 /**
  * The set of output lines printed so far, for pkgsrc's exact-string de-dup.
  *
- * A PLIST can be millions of lines in CI, so this keeps a 64-bit fingerprint
- * per distinct line (8 bytes in typed arrays) instead of the strings
+ * A PLIST can be millions of lines in CI, so this keeps a 60-bit fingerprint
+ * per distinct key line (8 bytes in typed arrays) instead of the strings
  * themselves (~80 bytes each with V8's overhead). The fingerprint is a pair
  * of polynomial hashes, which compose: the hash of `prefix + rest` follows
- * from the hashes of the parts, so the copies of a line (`bin/amd64/…`,
- * `bin/i86/…`, `@link … bin/…`) are fingerprinted without building or
- * re-reading each string. Two different lines sharing a fingerprint would
- * show up as a duplicate warning naming the line, never as a silent loss.
+ * from the hashes of the parts, so a per-ABI path is keyed by its generic
+ * form without building that string. Two different keys sharing a
+ * fingerprint (about 1 in 10^6 for a million-line PLIST) would show up as a
+ * duplicate warning naming the line, never as a silent loss.
  */
 
 const B1 = 0x01000193;
@@ -71,59 +71,77 @@ export function newHash(): Hash {
   return { h1: 0, h2: 0, len: 0 };
 }
 
+/**
+ * The de-dup table. Every output line is named by a key line and a variant
+ * (see `expand.ts`): `bin/amd64/foo` is variant "64-bit copy" of `bin/foo`,
+ * so one lookup serves all the lines one input line expands to. Each slot
+ * holds a 60-bit fingerprint of the key and a 4-bit set of the variants
+ * printed so far.
+ */
 export class SeenLines {
-  private hi: Uint32Array;
-  private lo: Uint32Array;
+  // Slot i is [2i] = fingerprint high word, [2i+1] = 28 more bits | variant bits.
+  private table: Uint32Array;
   private mask: number;
   private count = 0;
 
-  constructor() {
-    this.hi = new Uint32Array(1024);
-    this.lo = new Uint32Array(1024);
-    this.mask = 1023;
+  /** `expected`: a guess of how many keys will be added, to size the table once. */
+  constructor(expected = 0) {
+    let cap = 1024;
+    while (cap * 3 < expected * 4) cap *= 2;
+    this.table = new Uint32Array(cap * 2);
+    this.mask = cap - 1;
   }
 
+  /** Keys stored. */
   get size(): number {
     return this.count;
   }
 
-  /** Adds the line with this hash; false when it was already there. */
-  add(h: Hash): boolean {
+  /**
+   * Records `variants` (bits 0–3) as printed for the key with hash `h`;
+   * returns the variants that were already recorded (0 for a new key).
+   */
+  mark(h: Hash, variants: number): number {
     // Mix the length in, then spread the bits (polynomial hashes are weak in the low bits).
     const a = fmix(h.h1 ^ Math.imul(h.len, 0x9e3779b1)) >>> 0;
-    const b = (fmix(h.h2 + h.len) | 1) >>> 0; // never 0: 0 marks an empty slot
-    const { hi, lo, mask } = this;
+    const b = (fmix(h.h2 + h.len) & ~VARIANT_BITS) >>> 0;
+    const { table, mask } = this;
     let i = a & mask;
     for (;;) {
-      const l = lo[i]!;
-      if (l === 0) break;
-      if (l === b && hi[i] === a) return false;
+      const l = table[2 * i + 1]!;
+      if (l === 0) break; // empty: a used slot always has a variant bit set
+      if ((l & ~VARIANT_BITS) >>> 0 === b && table[2 * i] === a) {
+        table[2 * i + 1] = l | variants;
+        return l & VARIANT_BITS;
+      }
       i = (i + 1) & mask;
     }
-    hi[i] = a;
-    lo[i] = b;
+    table[2 * i] = a;
+    table[2 * i + 1] = (b | variants) >>> 0;
     if (++this.count * 4 > (mask + 1) * 3) this.grow();
-    return true;
+    return 0;
   }
 
   private grow(): void {
-    const oldHi = this.hi;
-    const oldLo = this.lo;
-    const cap = oldHi.length * 2;
-    this.hi = new Uint32Array(cap);
-    this.lo = new Uint32Array(cap);
-    this.mask = cap - 1;
-    for (let j = 0; j < oldHi.length; j++) {
-      const b = oldLo[j]!;
+    const old = this.table;
+    const cap = old.length; // slots double: old.length is 2 × the old slot count
+    const table = new Uint32Array(cap * 2);
+    const mask = cap - 1;
+    for (let j = 0; j < old.length; j += 2) {
+      const b = old[j + 1]!;
       if (b === 0) continue;
-      const a = oldHi[j]!;
-      let i = a & this.mask;
-      while (this.lo[i] !== 0) i = (i + 1) & this.mask;
-      this.hi[i] = a;
-      this.lo[i] = b;
+      const a = old[j]!;
+      let i = a & mask;
+      while (table[2 * i + 1] !== 0) i = (i + 1) & mask;
+      table[2 * i] = a;
+      table[2 * i + 1] = b;
     }
+    this.table = table;
+    this.mask = mask;
   }
 }
+
+const VARIANT_BITS = 0xf;
 
 function fmix(h: number): number {
   h ^= h >>> 16;
