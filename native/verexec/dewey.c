@@ -34,15 +34,6 @@ struct cursor {
 	int letter;		/* second half of a letter still to yield, or 0 */
 };
 
-static const struct {
-	const char *word;
-	size_t len;
-	int value;
-} modifiers[] = {
-	{ "alpha", 5, -3 }, { "beta", 4, -2 }, { "pre", 3, -1 }, { "rc", 2, -1 },
-	{ "pl", 2, 0 }, { "_", 1, 0 }, { ".", 1, 0 },
-};
-
 /* Letter indexes as decimal strings, so they compare like digit runs. */
 static const char *const letter_digits[27] = {
 	"", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13",
@@ -100,11 +91,25 @@ cursor_init(struct cursor *c, const char *s, size_t len)
 	c->letter = 0;
 }
 
-/* The next component into *out; 0 at the end of the string. */
+/* Whether the modifier word (lower case) starts at c->p; if so, skips it. */
+static int
+modifier(struct cursor *c, const char *word, size_t len)
+{
+	if (!starts_with(c->p, c->end, word, len))
+		return 0;
+	c->p += len;
+	return 1;
+}
+
+/*
+ * The next component into *out; 0 at the end of the string.  The modifiers
+ * alpha, beta, pre, rc, pl, "_" and "." are tried in that order, which the
+ * switch on their first letters preserves: no two of them can match at the
+ * same place.
+ */
 static int
 next(struct cursor *c, struct comp *out)
 {
-	size_t i;
 	int ch;
 
 	out->neg = 0;
@@ -117,24 +122,50 @@ next(struct cursor *c, struct comp *out)
 		return 1;
 	}
 	while (c->p < c->end) {
-		ch = (unsigned char)*c->p;
+		ch = lower((unsigned char)*c->p);
 		if (is_digit(ch)) {
 			digit_run(&c->p, c->end, &out->digits, &out->len);
 			return 1;
 		}
-		for (i = 0; i < sizeof(modifiers) / sizeof(modifiers[0]); i++)
-			if (starts_with(c->p, c->end, modifiers[i].word, modifiers[i].len)) {
-				c->p += modifiers[i].len;
-				out->neg = modifiers[i].value;
+		switch (ch) {
+		case 'a':
+			if (modifier(c, "alpha", 5)) {
+				out->neg = -3;
 				return 1;
 			}
-		if (starts_with(c->p, c->end, "nb", 2)) {
-			c->p += 2;
-			digit_run(&c->p, c->end, &c->nb, &c->nblen);
-			continue;
+			break;
+		case 'b':
+			if (modifier(c, "beta", 4)) {
+				out->neg = -2;
+				return 1;
+			}
+			break;
+		case 'p':
+			if (modifier(c, "pre", 3)) {
+				out->neg = -1;
+				return 1;
+			}
+			if (modifier(c, "pl", 2))
+				return 1;
+			break;
+		case 'r':
+			if (modifier(c, "rc", 2)) {
+				out->neg = -1;
+				return 1;
+			}
+			break;
+		case '_':
+		case '.':
+			c->p++;
+			return 1;
+		case 'n':
+			if (modifier(c, "nb", 2)) {
+				digit_run(&c->p, c->end, &c->nb, &c->nblen);
+				continue;
+			}
+			break;
 		}
 		c->p++;
-		ch = lower(ch);
 		if (ch >= 'a' && ch <= 'z') {
 			c->letter = ch - 'a' + 1;
 			return 1;	/* the 0 in front of the letter's index */

@@ -38,22 +38,26 @@ struct cand {
 	int specific;		/* has an ISA suffix (matching the ABI in use) */
 };
 
-/* The candidates of one command directory, kept open for *at() calls. */
+/* One command directory, kept open for the *at() calls. */
 struct scan {
 	char *dir;
+	enum abi abi;
 	DIR *d;
 	int fd;
+	int err;		/* errno of a failed opendir/readdir, else 0 */
 	size_t nentries;	/* every entry but dot files: for the message */
-	struct cand *v;
-	size_t n;
+	size_t n;		/* candidates among them */
+	struct cand best;	/* after scan_best(): the highest candidate */
+	char *bestname;
+	size_t bestcap;
+	struct cand *v;		/* after scan_all(): every candidate */
 };
 
 /* What will run, and the name to blame in messages (link or variable). */
 struct choice {
 	char *path;
 	char *link;		/* symlink text, NULL for an override */
-	const char *label;
-	size_t index;		/* in scan.v, when not an override */
+	const char *label;	/* the variable, or the entry's name */
 	int override;
 };
 
@@ -170,44 +174,117 @@ cand_qsort(const void *a, const void *b)
 }
 
 /*
- * Reads the entries of s->dir that can run under abi.  Their names are
- * copied one after the other into a single growing buffer (readdir may
- * reuse its own) and pointed at once the buffer stops moving.  Returns -1
- * with errno set if the directory cannot be read.
+ * Whether a directory entry can run under abi; fills *c, pointing at name.
+ * Only the known ISA names count as a suffix: "5.36.0-rc1" is a version.
  */
 static int
-scan_dir(struct scan *s, enum abi abi)
+classify(const char *name, enum abi abi, struct cand *c)
+{
+	size_t len = strlen(name);
+	const char *dash = strrchr(name, '-');
+	enum abi sabi;
+
+	c->name = name;
+	c->vlen = len;
+	c->specific = 0;
+	if (dash != NULL &&
+	    (sabi = isa_abi(dash + 1, len - (size_t)(dash + 1 - name))) != ABI_UNSET) {
+		if (sabi != abi)
+			return 0;
+		c->vlen = (size_t)(dash - name);
+		c->specific = 1;
+	}
+	return 1;
+}
+
+static int
+open_dir(struct scan *s)
+{
+	if (s->d != NULL) {
+		rewinddir(s->d);
+		return 0;
+	}
+	if ((s->d = opendir(s->dir)) == NULL) {
+		s->err = errno;
+		return -1;
+	}
+	s->fd = dirfd(s->d);
+	return 0;
+}
+
+/*
+ * The directory's entries, one at a time, skipping dot files (".", "..",
+ * and the temporaries of editors and installers).  NULL at the end or on
+ * an error (s->err).
+ */
+static const char *
+next_entry(struct scan *s)
 {
 	struct dirent *e;
-	struct cand *nv;
-	char *names = NULL, *nnames;
-	size_t used = 0, cap = 0, vcap = 0, i, len, vlen;
-	const char *dash;
-	enum abi sabi;
-	int specific;
 
-	s->v = NULL;
-	s->n = s->nentries = 0;
-	if ((s->d = opendir(s->dir)) == NULL)
-		return -1;
-	s->fd = dirfd(s->d);
 	for (;;) {
 		errno = 0;
-		if ((e = readdir(s->d)) == NULL)
-			break;
-		if (e->d_name[0] == '.')
-			continue;	/* ".", "..", and temporaries of editors and installers */
-		s->nentries++;
-		len = strlen(e->d_name);
-		vlen = len;
-		specific = 0;
-		if ((dash = strrchr(e->d_name, '-')) != NULL &&
-		    (sabi = isa_abi(dash + 1, len - (size_t)(dash + 1 - e->d_name))) != ABI_UNSET) {
-			if (sabi != abi)
-				continue;
-			vlen = (size_t)(dash - e->d_name);
-			specific = 1;
+		if ((e = readdir(s->d)) == NULL) {
+			s->err = errno;
+			return NULL;
 		}
+		if (e->d_name[0] != '.')
+			return e->d_name;
+	}
+}
+
+/*
+ * One pass keeping only the highest candidate: no list, no sort, one copy
+ * of a name each time the best changes.  What every run does.
+ */
+static int
+scan_best(struct scan *s)
+{
+	struct cand c;
+	const char *name;
+	size_t len;
+
+	s->n = s->nentries = 0;
+	if (open_dir(s) == -1)
+		return -1;
+	while ((name = next_entry(s)) != NULL) {
+		s->nentries++;
+		if (!classify(name, s->abi, &c))
+			continue;
+		if (s->n++ != 0 && cand_cmp(&c, &s->best) <= 0)
+			continue;
+		/* readdir may reuse its buffer: keep a copy. */
+		if ((len = strlen(name) + 1) > s->bestcap) {
+			free(s->bestname);
+			s->bestname = xmalloc(s->bestcap = len + 64);
+		}
+		memcpy(s->bestname, name, len);
+		s->best = c;
+		s->best.name = s->bestname;
+	}
+	return s->err != 0 ? -1 : 0;
+}
+
+/*
+ * Every candidate, highest first, for -l and for falling back past links
+ * that lead nowhere.  The names are copied one after the other into a
+ * single growing buffer and pointed at once the buffer stops moving.
+ */
+static int
+scan_all(struct scan *s)
+{
+	struct cand c, *nv;
+	const char *name;
+	char *names = NULL, *nnames;
+	size_t used = 0, cap = 0, vcap = 0, i, len;
+
+	s->n = s->nentries = 0;
+	if (open_dir(s) == -1)
+		return -1;
+	while ((name = next_entry(s)) != NULL) {
+		s->nentries++;
+		if (!classify(name, s->abi, &c))
+			continue;
 		if (s->n == vcap) {
 			vcap = vcap != 0 ? vcap * 2 : 16;
 			if (vcap > ((size_t)-1) / sizeof(*s->v) ||
@@ -215,104 +292,103 @@ scan_dir(struct scan *s, enum abi abi)
 				die_nomem();
 			s->v = nv;
 		}
-		if (cap - used < len + 1) {
+		len = strlen(name) + 1;
+		if (cap - used < len) {
 			cap = cap != 0 ? cap * 2 : 4096;
-			if (cap - used < len + 1)
-				cap = used + len + 1;
+			if (cap - used < len)
+				cap = used + len;
 			if ((nnames = realloc(names, cap)) == NULL)
 				die_nomem();
 			names = nnames;
 		}
-		memcpy(names + used, e->d_name, len + 1);
-		used += len + 1;
-		s->v[s->n].vlen = vlen;
-		s->v[s->n++].specific = specific;
+		memcpy(names + used, name, len);
+		used += len;
+		s->v[s->n++] = c;
 	}
-	if (errno != 0)
+	if (s->err != 0)
 		return -1;
 	for (i = 0, used = 0; i < s->n; i++) {
 		s->v[i].name = names + used;
 		used += strlen(names + used) + 1;
 	}
+	qsort(s->v, s->n, sizeof(*s->v), cand_qsort);
 	return 0;
 }
 
-/* The index of the highest candidate: one pass, no sorting. */
-static size_t
-highest(const struct scan *s)
-{
-	size_t i, best = 0;
-
-	for (i = 1; i < s->n; i++)
-		if (cand_cmp(&s->v[i], &s->v[best]) > 0)
-			best = i;
-	return best;
-}
-
 /*
- * Whether candidate i leads to something: fills c->link and c->path (a
+ * Whether a candidate leads to something: fills c->link and c->path (a
  * relative link resolved against the directory) and *st.  A link that
  * cannot be read or followed is skipped with a warning, never chosen.
  */
 static int
-follow(const struct scan *s, size_t i, const char *cmd, int warn, struct choice *c,
-    struct stat *st)
+follow(const struct scan *s, const struct cand *k, const char *cmd, int warn,
+    struct choice *c, struct stat *st)
 {
-	const char *name = s->v[i].name;
 	char *link;
 
-	if ((link = read_link_at(s->fd, name)) == NULL) {
+	if ((link = read_link_at(s->fd, k->name)) == NULL) {
 		if (warn)
-			fprintf(stderr, PROG ": %s: skipping %s/%s: %s\n", cmd, s->dir, name,
+			fprintf(stderr, PROG ": %s: skipping %s/%s: %s\n", cmd, s->dir, k->name,
 			    errno == EINVAL ? "not a symbolic link" : strerror(errno));
 		return -1;
 	}
-	if (fstatat(s->fd, name, st, 0) == -1) {
+	if (fstatat(s->fd, k->name, st, 0) == -1) {
 		if (warn)
 			fprintf(stderr, PROG ": %s: skipping %s/%s -> %s: %s\n", cmd, s->dir,
-			    name, link, errno == ENOENT ? "dangling link" : strerror(errno));
+			    k->name, link, errno == ENOENT ? "dangling link" : strerror(errno));
 		free(link);
 		return -1;
 	}
 	c->link = link;
 	c->path = link[0] == '/' ? concat(link, (const char *)NULL) :
 	    concat(s->dir, "/", link, (const char *)NULL);
-	c->label = name;
-	c->index = i;
+	c->label = k->name;
 	c->override = 0;
 	return 0;
 }
 
-/* The candidate that runs: the highest that leads somewhere.  -1 if none. */
+/*
+ * The candidate that runs: the highest that leads somewhere; -1 if none.
+ * Quick (running, -w): one pass for the highest, and only if its link
+ * leads nowhere a sorted list to fall back through.  Otherwise (-l) the
+ * sorted list s->v, left for the listing, without warnings (-l gives its
+ * own).
+ */
 static int
-choose(struct scan *s, const char *cmd, int warn, struct choice *c, struct stat *st)
+choose(struct scan *s, const char *cmd, int quick, struct choice *c, struct stat *st)
 {
+	const char *failed = NULL;
 	size_t i;
 
-	if (s->n == 0)
-		return -1;
-	i = highest(s);
-	if (follow(s, i, cmd, warn, c, st) == 0)
-		return 0;
-	/* Rare: fall back in order.  The failed one sorts first; skip it. */
-	qsort(s->v, s->n, sizeof(*s->v), cand_qsort);
-	for (i = 1; i < s->n; i++)
-		if (follow(s, i, cmd, warn, c, st) == 0)
+	if (quick) {
+		if (scan_best(s) == -1 || s->n == 0)
+			return -1;
+		if (follow(s, &s->best, cmd, 1, c, st) == 0)
 			return 0;
+		failed = s->best.name;
+	}
+	if (scan_all(s) == -1)
+		return -1;
+	for (i = 0; i < s->n; i++) {
+		if (failed != NULL && strcmp(s->v[i].name, failed) == 0)
+			continue;	/* already warned about */
+		if (follow(s, &s->v[i], cmd, quick, c, st) == 0)
+			return 0;
+	}
 	return -1;
 }
 
 static void
-no_version(const struct scan *s, const char *cmd, const char *var, enum abi abi, int err)
+no_version(const struct scan *s, const char *cmd, const char *var)
 {
-	if (err != 0)
+	if (s->err != 0)
 		fprintf(stderr, PROG ": %s: no version to run: cannot read %s: %s\n", cmd,
-		    s->dir, strerror(err));
+		    s->dir, strerror(s->err));
 	else if (s->nentries == 0)
 		fprintf(stderr, PROG ": %s: no version to run: %s is empty\n", cmd, s->dir);
 	else if (s->n == 0)
 		fprintf(stderr, PROG ": %s: no version to run in %s for ABI %s "
-		    "(its links are all for another ABI)\n", cmd, s->dir, abi_isa(abi));
+		    "(its links are all for another ABI)\n", cmd, s->dir, abi_isa(s->abi));
 	else
 		fprintf(stderr, PROG ": %s: no version to run: no link in %s leads to a program\n",
 		    cmd, s->dir);
@@ -337,7 +413,7 @@ enum mode { RUN, LIST, WHICH };
 
 /* "-l": every candidate, highest first; "*" marks the one that would run. */
 static void
-list(struct scan *s, const char *cmd, int chosen)
+list(struct scan *s, const char *cmd, const char *chosen)
 {
 	struct stat st;
 	size_t i;
@@ -352,7 +428,7 @@ list(struct scan *s, const char *cmd, int chosen)
 		if (fstatat(s->fd, s->v[i].name, &st, 0) == -1)
 			fprintf(stderr, PROG ": %s: %s/%s -> %s: %s\n", cmd, s->dir,
 			    s->v[i].name, link, errno == ENOENT ? "dangling link" : strerror(errno));
-		printf("%c %s -> %s\n", chosen >= 0 && (size_t)chosen == i ? '*' : ' ',
+		printf("%c %s -> %s\n", s->v[i].name == chosen ? '*' : ' ',
 		    s->v[i].name, link);
 		free(link);
 	}
@@ -368,10 +444,9 @@ run(const char *cmd, const char *self, enum mode mode, char **argv, char **envp)
 	struct scan s;
 	struct choice c;
 	struct stat st;
-	const char *ov, *abival, *altdir;
+	const char *ov, *abival, *altdir, *native;
 	char *var;
-	enum abi abi;
-	int err = 0, found, status = 0;
+	int err, found, status = 0;
 
 	memset(&s, 0, sizeof(s));
 	memset(&c, 0, sizeof(c));
@@ -399,41 +474,36 @@ run(const char *cmd, const char *self, enum mode mode, char **argv, char **envp)
 	}
 
 	abival = trusted_getenv("ABI");
-	if (abi_parse(abival, &abi) == -1) {
+	if (abi_parse(abival, &s.abi) == -1) {
 		fprintf(stderr, PROG ": %s: unknown ABI value \"%s\" (accepted: " ABI_ACCEPTED
 		    ", or unset)\n", cmd, abival);
 		return 127;
 	}
-	if (abi == ABI_UNSET)
-		abi = isa_abi(native_isas()[0], strlen(native_isas()[0]));
-
+	if (s.abi == ABI_UNSET) {
+		native = native_isas()[0];
+		s.abi = isa_abi(native, strlen(native));
+	}
 	altdir = trusted_getenv("VEREXEC_ALTDIR");
 	s.dir = concat(altdir != NULL && *altdir != '\0' ? altdir : VEREXEC_DIR, "/", cmd,
 	    (const char *)NULL);
-	if (scan_dir(&s, abi) == -1) {
-		err = errno;
-		s.n = 0;
-	}
 
-	if (mode == LIST) {
-		qsort(s.v, s.n, sizeof(*s.v), cand_qsort);
-		if (c.override) {
-			list(&s, cmd, -1);
-			return 0;
-		}
+	if (c.override) {	/* -l with VEREXEC_<cmd> set */
+		if (scan_all(&s) == 0)
+			list(&s, cmd, NULL);
+		return 0;
 	}
 	found = choose(&s, cmd, mode != LIST, &c, &st) == 0;
 	if (found && is_self(&st, self)) {
 		fprintf(stderr, PROG ": %s: %s/%s -> %s leads back to verexec itself, which "
 		    "would loop; it must point at the real program\n", cmd, s.dir, c.label, c.link);
 		if (mode == LIST)
-			list(&s, cmd, -1);
+			list(&s, cmd, NULL);
 		return 126;
 	}
 	if (mode == LIST)
-		list(&s, cmd, found ? (int)c.index : -1);
+		list(&s, cmd, found ? c.label : NULL);
 	if (!found) {
-		no_version(&s, cmd, var, abi, err);
+		no_version(&s, cmd, var);
 		return 127;
 	}
 	if (mode == LIST)
