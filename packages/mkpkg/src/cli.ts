@@ -1,13 +1,29 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { runMain } from '@mkpkg/platform';
-import { pkgCommands } from '@mkpkg/pkg/commands';
 import { platformCommand } from './commands/platform.ts';
 import { phaseCommands } from './commands/phases.ts';
 import { initTree } from './inittree.ts';
+import { TARGETS } from './driver.ts';
+
+/** The first word that is not an option (or an option's argument): the command. */
+function commandWord(argv: readonly string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string;
+    if (a === '-C' || a === '--multiarch') i++;
+    else if (!a.startsWith('-')) return a;
+  }
+  return undefined;
+}
+
+const OWN = new Set(['platform', 'init-tree', 'show-var', ...TARGETS]);
 
 await runMain('mkpkg', async () => {
-  await yargs(hideBin(process.argv))
+  const argv = hideBin(process.argv);
+  const word = commandWord(argv);
+  // pkg's commands (create, add, …) load the package builder; a phase does not need it.
+  const pkgCommands = word !== undefined && OWN.has(word) ? [] : (await import('@mkpkg/pkg/commands')).pkgCommands;
+  await yargs(argv)
     .scriptName('mkpkg')
     .usage('$0 [--multiarch bin,lib] [--parallel-abis] [-C DIR] PHASE [VAR=value ...]')
     .option('C', { type: 'string', describe: 'run in this package directory', requiresArg: true })

@@ -1,9 +1,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { type Abi, InputError, UserError, machineArch, probeCompiler, splitList } from '@mkpkg/platform';
-import * as plist from '@mkpkg/plist';
-import * as smf from '@mkpkg/smf';
-import * as pkg from '@mkpkg/pkg';
+// The packages below are loaded when a phase needs them: a re-run where
+// everything is done should not pay for loading them.
+const lazy = {
+  plist: () => import('@mkpkg/plist'),
+  smf: () => import('@mkpkg/smf'),
+  pkg: () => import('@mkpkg/pkg'),
+};
 import { type AbiContext, abiEnv, abiToolVars, configureCommands, makeCommands } from './abienv.ts';
 import { checkDistfile, checkPatch, distfileLines, formatDistinfo, keptLines, patchLine, readDistinfo } from './distinfo.ts';
 import { checkElf } from './elfcheck.ts';
@@ -50,15 +54,19 @@ function touch(f: string): void {
 export async function runTarget(target: Target, o: DriverOptions): Promise<void> {
   const p = await loadPackage(o.dir, { cmdVars: o.cmdVars ?? {}, ...(o.multiarch !== undefined ? { cliMultiarch: o.multiarch } : {}) });
   const out = o.out ?? ((t: string) => process.stdout.write(t));
+  // The lock lives inside WRKDIR: a file beside it would change the package
+  // directory's mtime on every run and invalidate the variable cache.
+  const lock = path.join(p.wrkdir, '.mkpkg.lock');
   if (target === 'clean') {
-    await withLock(`${p.wrkdir}.lock`, `${get(p.vars, 'PKGNAME')}`, async () => {
-      fs.rmSync(p.wrkdir, { recursive: true, force: true });
+    if (!fs.existsSync(p.wrkdir)) return;
+    await withLock(lock, `another mkpkg run on ${get(p.vars, 'PKGNAME')}`, async () => {
+      for (const e of fs.readdirSync(p.wrkdir)) if (e !== '.mkpkg.lock') fs.rmSync(path.join(p.wrkdir, e), { recursive: true, force: true });
     });
+    fs.rmSync(p.wrkdir, { recursive: true, force: true });
     return;
   }
   if (target === 'makesum' || target === 'makepatchsum') return makesum(p, target);
-  fs.mkdirSync(path.dirname(p.wrkdir), { recursive: true });
-  await withLock(`${p.wrkdir}.lock`, `another mkpkg run on ${get(p.vars, 'PKGNAME')}`, async () => {
+  await withLock(lock, `another mkpkg run on ${get(p.vars, 'PKGNAME')}`, async () => {
     const d = new Driver(p, o);
     try {
       await d.run(target, out);
@@ -228,7 +236,7 @@ class Driver {
     const deps = splitList(get(this.p.vars, 'DEPENDS')).map((d) => d.replace(/:[^:]*$/, ''));
     if (deps.length === 0) return;
     const pkgdb = get(this.p.vars, 'PKG_DBDIR');
-    const installed = fs.existsSync(pkgdb) ? await pkg.installedPackages({ pkgdb }) : [];
+    const installed = fs.existsSync(pkgdb) ? await (await lazy.pkg()).installedPackages({ pkgdb }) : [];
     const missing = deps.filter((pat) => !installed.some((n) => pkgMatchSafe(pat, n)));
     if (missing.length > 0) {
       throw new UserError(`missing dependencies: ${missing.join(', ')} (not installed in ${pkgdb})`, {
@@ -361,7 +369,8 @@ class Driver {
     return files;
   }
 
-  private expandOptions(extraLibSkip: readonly string[] = []) {
+  private async expandOptions(extraLibSkip: readonly string[] = []) {
+    const plist = await lazy.plist();
     const v = this.p.vars;
     const dv = this.p.abiVars.get(this.p.platform.defaultAbi) as Vars;
     const on = new Set(splitList(get(dv, '_MKPKG_PLIST_ON')));
@@ -409,7 +418,8 @@ class Driver {
   private async printPlist(): Promise<string[]> {
     this.merge();
     const root = path.join(destdirOf(this.p), prefixOf(this.p.vars));
-    return plist.foldTree(root, this.expandOptions());
+    const plist = await lazy.plist();
+    return plist.foldTree(root, await this.expandOptions());
   }
 
   private async finishInstall(): Promise<void> {
@@ -419,8 +429,9 @@ class Driver {
     this.merge();
     const root = path.join(destdirOf(p), prefixOf(v));
     const dv = p.abiVars.get(p.platform.defaultAbi) as Vars;
+    const [plist, smf] = await Promise.all([lazy.plist(), lazy.smf()]);
     const settings = smf.smfSettingsFromVars(dv, { pkgbase: get(v, 'PKGBASE'), filesdir: path.resolve(p.dir, get(v, 'FILESDIR')), wrkdir: p.wrkdir });
-    const opts = this.expandOptions(settings ? smf.smfLibSkipDirs(settings) : []);
+    const opts = await this.expandOptions(settings ? smf.smfLibSkipDirs(settings) : []);
     const expanded = await plist.expandPlistFiles(this.plistSources(), opts);
     for (const w of expanded.warnings) this.progress.note(`warning: ${w}`);
     let lines = expanded.lines;
@@ -474,7 +485,7 @@ class Driver {
     const tmp = path.join(path.dirname(out), `.${this.pkgname}.tgz.${process.pid}.tmp`);
     const pkgpath = path.relative(path.resolve(p.dir, '../..'), p.dir);
     try {
-      await pkg.createPackage({
+      await (await lazy.pkg()).createPackage({
         output: tmp,
         pkgname: this.pkgname,
         prefix: prefixOf(v),
@@ -507,7 +518,7 @@ class Driver {
   }
 
   private async installPackage(): Promise<void> {
-    const r = await pkg.addPackage(this.packageFile(), { pkgdb: get(this.p.vars, 'PKG_DBDIR') });
+    const r = await (await lazy.pkg()).addPackage(this.packageFile(), { pkgdb: get(this.p.vars, 'PKG_DBDIR') });
     this.progress.note(`installed ${r.pkgname} under ${r.prefix}`);
   }
 }

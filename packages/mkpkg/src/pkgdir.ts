@@ -13,7 +13,7 @@ import {
   singleAbiPlatform,
   splitList,
 } from '@mkpkg/platform';
-import { smfVarNames } from '@mkpkg/smf';
+import { writeFileAtomic } from './lock.ts';
 
 /** Variables mkpkg asks bmake for, in a package directory. */
 export const PACKAGE_VARS = [
@@ -28,7 +28,7 @@ export const PACKAGE_VARS = [
   'PKGCONFIG_OVERRIDE', 'INFO_FILES', 'PLIST_SUBST', 'PLIST_VARS', '_MKPKG_PLIST_ON', 'FILES_SUBST', 'MESSAGE_SUBST',
   'USE_MULTIARCH', 'MULTIARCH_DIRS.bin', 'MULTIARCH_DIRS.lib', 'MULTIARCH_SKIP_DIRS.bin', 'MULTIARCH_SKIP_DIRS.lib',
   'NO_MULTIARCH_LIBDIR', 'DEPENDS', 'CONFLICTS', 'ISAEXEC_DEPENDS', 'MKPKG', 'MKPKG_NATIVEDIR',
-  'CC', 'CXX', 'CPP', 'CFLAGS', 'CXXFLAGS', 'CPPFLAGS', 'LDFLAGS', '.ALLTARGETS', '.CURDIR',
+  'CC', 'CXX', 'CPP', 'CFLAGS', 'CXXFLAGS', 'CPPFLAGS', 'LDFLAGS', '.ALLTARGETS', '.CURDIR', '.MAKE.MAKEFILES',
   ...MKCONF_VARS,
 ] as const;
 
@@ -85,24 +85,65 @@ export async function loadPackage(dir: string, opts: LoadOptions = {}): Promise<
   }
   const cmdVars = { ...(opts.cmdVars ?? {}) };
   const env = opts.env ?? process.env;
-  const names = [...PACKAGE_VARS, ...smfVarNames()];
-  const vars = await bmakeVars(makefile, names, { cwd: abs, cmdVars, env });
-  if (get(vars, 'PKGNAME') === '') {
-    throw new InputError('the package sets neither PKGNAME nor DISTNAME', { where: { file: makefile } });
+  const cacheKey = JSON.stringify({
+    cmdVars,
+    cli: opts.cliMultiarch ?? null,
+    env: CACHE_ENV.map((k) => env[k] ?? null),
+    etcMkConf: fs.existsSync('/etc/mk.conf'),
+  });
+  const cacheFile = path.join(abs, 'work', '.mkpkg-vars.json');
+  let evaluated = readVarsCache(cacheFile, cacheKey);
+  if (!evaluated) {
+    const smf = await import('@mkpkg/smf');
+    const names = [...PACKAGE_VARS, ...smf.smfVarNames()];
+    const vars = await bmakeVars(makefile, names, { cwd: abs, cmdVars, env });
+    if (get(vars, 'PKGNAME') === '') {
+      throw new InputError('the package sets neither PKGNAME nor DISTNAME', { where: { file: makefile } });
+    }
+    if (!get(vars, '.ALLTARGETS').split(/\s+/).includes('package')) {
+      throw new InputError(`${makefile} does not include mkpkg's bsd.pkg.mk`, {
+        where: { file: makefile },
+        hint: "end the Makefile with '.include \"../../mk/bsd.pkg.mk\"' and keep the package in a tree made by 'mkpkg init-tree'",
+      });
+    }
+    const layout = deriveLayout(abs, makefile, vars, cmdVars, opts.cliMultiarch);
+    const abiNames = [...new Set([...names, ...smf.smfVarNames(splitList(get(vars, 'SMF_METHODS')))])];
+    const abiVars = new Map<Abi, Vars>();
+    await Promise.all(
+      layout.platform.abis.map(async (abi) => {
+        const v = await bmakeVars(makefile, abiNames, {
+          cwd: abs,
+          cmdVars: { ...abiCmdVars(layout.platform, layout.multiarch, abi, layout.abiWrksrc(abi)), ...cmdVars },
+          env,
+        });
+        abiVars.set(abi, v);
+      }),
+    );
+    evaluated = { vars, abiVars };
+    if (layout.wrkdir === path.join(abs, 'work')) writeVarsCache(cacheFile, cacheKey, vars, abiVars);
   }
-  if (!get(vars, '.ALLTARGETS').split(/\s+/).includes('package')) {
-    throw new InputError(`${makefile} does not include mkpkg's bsd.pkg.mk`, {
-      where: { file: makefile },
-      hint: "end the Makefile with '.include \"../../mk/bsd.pkg.mk\"' and keep the package in a tree made by 'mkpkg init-tree'",
-    });
-  }
+  const { vars, abiVars } = evaluated;
+  const layout = deriveLayout(abs, makefile, vars, cmdVars, opts.cliMultiarch);
+  return {
+    dir: abs,
+    makefile,
+    cmdVars,
+    vars,
+    abiVars,
+    ...layout,
+    abis: layout.platform.abis,
+    targets: new Set(get(vars, '.ALLTARGETS').split(/\s+/)),
+  };
+}
+
+function deriveLayout(abs: string, makefile: string, vars: Vars, cmdVars: Readonly<Record<string, string>>, cliMultiarch: string | undefined) {
   const conf: MkConf = { file: get(vars, 'MAKECONF') || undefined, vars: nonEmpty(vars, MKCONF_VARS) };
   const cmdOverrides = Object.fromEntries(Object.entries(cmdVars).filter(([k]) => (MKCONF_VARS as readonly string[]).includes(k)));
   const full = platformFromMkConf(conf, { overrides: cmdOverrides });
   const multiarch = resolveMultiarch({
     mkconfMultiarch: get(vars, 'MULTIARCH'),
     useMultiarch: get(vars, 'USE_MULTIARCH'),
-    ...(opts.cliMultiarch !== undefined ? { cliMultiarch: opts.cliMultiarch } : {}),
+    ...(cliMultiarch !== undefined ? { cliMultiarch } : {}),
   });
   const platform = multiarch.enabled ? full : singleAbiPlatform(full);
   const wrkdir = path.resolve(abs, get(vars, 'WRKDIR'));
@@ -117,34 +158,65 @@ export async function loadPackage(dir: string, opts: LoadOptions = {}): Promise<
   const abiWrkdir = (abi: Abi) => path.join(wrkdir, `abi${abi}`);
   const abiWrksrc = (abi: Abi) => path.join(abiWrkdir(abi), rel);
   const stageDir = (abi: Abi) => path.join(wrkdir, '.stage', abi);
-  const methods = splitList(get(vars, 'SMF_METHODS'));
-  const abiNames = [...names, ...smfVarNames(methods)];
-  const abiVars = new Map<Abi, Vars>();
-  await Promise.all(
-    platform.abis.map(async (abi) => {
-      const v = await bmakeVars(makefile, [...new Set(abiNames)], {
-        cwd: abs,
-        cmdVars: { ...abiCmdVars(platform, multiarch, abi, abiWrksrc(abi)), ...cmdVars },
-        env,
-      });
-      abiVars.set(abi, v);
-    }),
-  );
-  return {
-    dir: abs,
-    makefile,
-    cmdVars,
-    vars,
-    platform,
-    multiarch,
-    abis: platform.abis,
-    abiVars,
-    wrkdir,
-    abiWrkdir,
-    abiWrksrc,
-    stageDir,
-    targets: new Set(get(vars, '.ALLTARGETS').split(/\s+/)),
-  };
+  return { platform, multiarch, wrkdir, abiWrkdir, abiWrksrc, stageDir };
+}
+
+/**
+ * Evaluated variables are cached in the work directory: a re-run where
+ * every phase is done should not pay for three bmake runs. The cache holds
+ * while the command line, a few environment variables and every makefile
+ * bmake read (.MAKE.MAKEFILES: the package's, the glue, mk.conf) are as they were.
+ */
+const CACHE_ENV = ['MAKECONF', 'PATH', 'CC', 'CXX', 'CFLAGS', 'CPPFLAGS', 'CXXFLAGS', 'LDFLAGS', 'MKPKG_BMAKE'] as const;
+
+interface VarsCache {
+  key: string;
+  files: Record<string, number>;
+  vars: [string, string][];
+  abiVars: [Abi, [string, string][]][];
+}
+
+function readVarsCache(file: string, key: string): { vars: Vars; abiVars: Map<Abi, Vars> } | undefined {
+  let c: VarsCache;
+  try {
+    c = JSON.parse(fs.readFileSync(file, 'utf8')) as VarsCache;
+  } catch {
+    return undefined;
+  }
+  if (c.key !== key) return undefined;
+  for (const [f, mtime] of Object.entries(c.files)) {
+    try {
+      if (fs.statSync(f).mtimeMs !== mtime) return undefined;
+    } catch {
+      return undefined;
+    }
+  }
+  return { vars: new Map(c.vars), abiVars: new Map(c.abiVars.map(([a, v]) => [a, new Map(v)])) };
+}
+
+function writeVarsCache(file: string, key: string, vars: Vars, abiVars: ReadonlyMap<Abi, Vars>): void {
+  const files: Record<string, number> = {};
+  // The glue tests for PLIST*, MESSAGE and files/smf by existence: watch the directories too.
+  const curdir = get(vars, '.CURDIR');
+  for (const d of [curdir, path.join(curdir, 'files'), path.join(curdir, 'files/smf')]) {
+    if (fs.existsSync(d)) files[d] = fs.statSync(d).mtimeMs;
+  }
+  for (const v of [vars, ...abiVars.values()]) {
+    for (const f of splitList(get(v, '.MAKE.MAKEFILES'))) {
+      try {
+        files[path.resolve(get(vars, '.CURDIR'), f)] = fs.statSync(path.resolve(get(vars, '.CURDIR'), f)).mtimeMs;
+      } catch {
+        // /dev/null and the like: nothing to watch.
+      }
+    }
+  }
+  const c: VarsCache = { key, files, vars: [...vars], abiVars: [...abiVars].map(([a, v]) => [a, [...v]]) };
+  try {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    writeFileAtomic(file, JSON.stringify(c));
+  } catch {
+    // A cache that cannot be written costs time, never correctness.
+  }
 }
 
 /** What a per-ABI bmake run gets on its command line. */
