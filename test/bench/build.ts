@@ -56,6 +56,7 @@ const configs = {
 type Config = keyof typeof configs;
 const real: Record<Config, number[]> = { one: [], both: [], parallel: [] };
 const rerun: Times[] = [];
+const startup: Times[] = [];
 
 try {
   // Interleaved rounds: a noisy neighbour slows every configuration alike.
@@ -66,6 +67,8 @@ try {
     }
     // The last build was both ABIs; everything is done now.
     rerun.push(await timed(configs.both));
+    // The floor of any mkpkg run: node, tsx and the CLI modules loading.
+    startup.push(await timed(['--help']));
   }
   const one = median(real.one);
   const both = median(real.both);
@@ -78,6 +81,7 @@ try {
   console.log(`  both ABIs, in sequence:      ${f(both)} s   ratio ${f(both / one)}× (expected ≈ 2×)`);
   console.log(`  both ABIs, --parallel-abis:  ${f(par)} s   ratio ${f(par / one)}× (goal ≤ 1.6×) ${par / one <= 1.6 ? 'OK' : 'MISSED'}`);
   console.log(`  re-run, every phase done:    ${f(median(re))} s wall, ${f(median(reCpu))} s CPU (goal < 1 s) ${median(re) < 1 ? 'OK' : 'MISSED'}`);
+  console.log(`  of which start-up (--help):  ${f(median(startup.map((t) => t.real)))} s wall, ${f(median(startup.map((t) => t.user + t.sys)))} s CPU`);
 } finally {
   await tree.remove();
 }
