@@ -138,7 +138,7 @@ describe('hostile packages are refused and nothing is written outside the prefix
     await expect(addPackage(cut, { destdir: dest })).rejects.toThrow(/cut\.tgz: the gzip stream is truncated/);
     expectUntouched();
     const corrupt = Buffer.from(bytes);
-    corrupt[corrupt.length - 6] ^= 0xff; // the CRC/length trailer
+    corrupt[corrupt.length - 6] = (corrupt[corrupt.length - 6] ?? 0) ^ 0xff; // the CRC/length trailer
     fs.writeFileSync(cut, corrupt);
     await expect(addPackage(cut, { destdir: dest })).rejects.toThrow(/cut\.tgz: cannot read the archive/);
     expectUntouched();
