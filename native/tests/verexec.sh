@@ -326,6 +326,13 @@ run "$P/lib/verexec" -l a/b
 is "-l with a path: exit 2" "$st:$out" "2:verexec: \"a/b\" is not a command name (no \"/\", not empty)"
 run "$P/lib/verexec" -w ''
 is "-w with an empty name: exit 2" "$st" 2
+if [ -w /dev/full ]; then
+	out=$($VALGRIND "$P/lib/verexec" -w perl 2>&1 >/dev/full); st=$?
+	is "-w cannot write its answer: exit 1 with the reason" "$st:$out" \
+	    "1:verexec: cannot write to standard output: No space left on device"
+else
+	skip "-w cannot write its answer" "no /dev/full"
+fi
 
 # --- secure-execution mode ------------------------------------------------
 Z=$T/suid; mkcmd "$Z"

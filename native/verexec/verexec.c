@@ -6,7 +6,8 @@
  * install scripts.  VEREXEC_<cmd> and VEREXEC_ALTDIR override the choice.
  *
  * Exit status when nothing ran: 127 no version (or ABI unusable), 126 the
- * choice would run verexec again or could not be executed, 2 bad usage.
+ * choice would run verexec again or could not be executed, 2 bad usage,
+ * 1 -l or -w could not write their output.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <sys/types.h>
@@ -411,6 +412,16 @@ is_self(const struct stat *st, const char *self)
 
 enum mode { RUN, LIST, WHICH };
 
+/* The status of -l or -w: 1 if their output could not be written. */
+static int
+written(void)
+{
+	if (fflush(stdout) == 0 && !ferror(stdout))
+		return 0;
+	fprintf(stderr, PROG ": cannot write to standard output: %s\n", strerror(errno));
+	return 1;
+}
+
 /* "-l": every candidate, highest first; "*" marks the one that would run. */
 static void
 list(struct scan *s, const char *cmd, const char *chosen)
@@ -490,7 +501,7 @@ run(const char *cmd, const char *self, enum mode mode, char **argv, char **envp)
 	if (c.override) {	/* -l with VEREXEC_<cmd> set */
 		if (scan_all(&s) == 0)
 			list(&s, cmd, NULL);
-		return 0;
+		return written();
 	}
 	found = choose(&s, cmd, mode != LIST, &c, &st) == 0;
 	if (found && is_self(&st, self)) {
@@ -507,12 +518,12 @@ run(const char *cmd, const char *self, enum mode mode, char **argv, char **envp)
 		return 127;
 	}
 	if (mode == LIST)
-		return 0;
+		return written();
 
 chosen:
 	if (mode == WHICH) {
 		printf("%s\n", c.path);
-		return fflush(stdout) == 0 ? 0 : 1;
+		return written();
 	}
 	execve(c.path, argv, envp);
 	err = errno;

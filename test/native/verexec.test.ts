@@ -125,9 +125,10 @@ describe('verexec -l ranks a directory as SPEC §8 says', () => {
     // SPEC §8: candidates are unsuffixed names and those for the ABI in use
     // (64 here); dewey order, then suffixed over unsuffixed, then more
     // components, then the greater name in byte order.
-    const split = (n: string) => {
+    const split = (n: string): { version: string; abi?: '32' | '64' } => {
       const m = /^(.*)-(32|i86|64|amd64)$/s.exec(n);
-      return m ? { version: m[1]!, abi: m[2] === '32' || m[2] === 'i86' ? '32' : '64' } : { version: n, abi: undefined as string | undefined };
+      if (!m) return { version: n };
+      return { version: m[1]!, abi: m[2] === '32' || m[2] === 'i86' ? '32' : '64' };
     };
     const byteCmp = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));
     const rank = (a: string, b: string): number => {
@@ -141,7 +142,7 @@ describe('verexec -l ranks a directory as SPEC §8 says', () => {
       );
     };
     for (const abi of ['64', '32'] as const) {
-      const want = [...names].filter((n) => split(n).abi === undefined || split(n).abi === abi).sort((a, b) => rank(b, a));
+      const want = [...names].filter((n) => [undefined, abi].includes(split(n).abi)).sort((a, b) => rank(b, a));
       const out = must(join(build, 'verexec'), ['-l', 'perl'], { env: cleanEnv({ VEREXEC_ALTDIR: dir, ABI: abi }) });
       const got = out.split('\n').filter(Boolean);
       expect(got.map((l) => l.slice(2, l.lastIndexOf(' -> ')))).toEqual(want);
