@@ -129,7 +129,8 @@ export class PlistExpander {
     }
     const m = this.match(s);
     if (m.kind === 'expand') this.expandDir(s, m.dir, file, line, out);
-    else this.emitCanonical(s, file, line, out);
+    else if (this.markCanonical(s, m)) out.push(s);
+    else this.duplicate(s, file, line);
   }
 
   /** Rules A/B: one copy per ABI, then @link for bin dirs; one lookup for all. */
@@ -188,8 +189,11 @@ export class PlistExpander {
     else this.duplicate(s, file, line);
   }
 
-  /** Records output line `x` under its (key, variant); false if it was printed before. */
-  private markCanonical(x: string): boolean {
+  /**
+   * Records output line `x` under its (key, variant); false if it was printed
+   * before. `known` is `match(x)` when the caller has it already.
+   */
+  private markCanonical(x: string, known?: Match): boolean {
     const { hasher } = this;
     let bit = PLAIN;
     let h: Hash | undefined;
@@ -199,7 +203,7 @@ export class PlistExpander {
         bit = LINK;
       }
     } else if (this.enabled) {
-      const m = this.match(x);
+      const m = known ?? this.match(x);
       if (m.kind === 'expand' && m.dir.plainCopy !== undefined) {
         bit = m.dir.copyBits[m.dir.plainCopy]!;
       } else if (m.kind === 'abi') {
