@@ -97,14 +97,14 @@ export async function loadPackage(dir: string, opts: LoadOptions = {}): Promise<
     const smf = await import('@mkpkg/smf');
     const names = [...PACKAGE_VARS, ...smf.smfVarNames()];
     const vars = await bmakeVars(makefile, names, { cwd: abs, cmdVars, env });
-    if (get(vars, 'PKGNAME') === '') {
-      throw new InputError('the package sets neither PKGNAME nor DISTNAME', { where: { file: makefile } });
-    }
     if (!get(vars, '.ALLTARGETS').split(/\s+/).includes('package')) {
       throw new InputError(`${makefile} does not include mkpkg's bsd.pkg.mk`, {
         where: { file: makefile },
         hint: "end the Makefile with '.include \"../../mk/bsd.pkg.mk\"' and keep the package in a tree made by 'mkpkg init-tree'",
       });
+    }
+    if (get(vars, 'PKGNAME') === '') {
+      throw new InputError('the package sets neither PKGNAME nor DISTNAME', { where: { file: makefile } });
     }
     const layout = deriveLayout(abs, makefile, vars, cmdVars, opts.cliMultiarch);
     const abiNames = [...new Set([...names, ...smf.smfVarNames(splitList(get(vars, 'SMF_METHODS')))])];
