@@ -133,6 +133,21 @@ describe('createPackage: the archive as other tools read it', () => {
     expect(got.get('share/doc/hello/README.hardlink')?.ino).toBe(got.get('share/doc/hello/README')?.ino);
   });
 
+  it('stores long and non-ASCII names that GNU tar and the installer read back', async () => {
+    const stage = path.join(dir, 'long');
+    const names = [`share/${'d'.repeat(90)}/${'f'.repeat(60)}`, `share/${'x/'.repeat(140)}deep`, 'share/ünïcode ☃.txt'];
+    for (const n of names) {
+      fs.mkdirSync(path.dirname(path.join(stage, n)), { recursive: true });
+      fs.writeFileSync(path.join(stage, n), n);
+    }
+    const file = path.join(dir, 'long-1.0.tgz');
+    await createPackage({ output: file, pkgname: 'long-1.0', prefix: '/opt/local', stageDir: stage, plist: names, comment: 'x', descr: 'x', buildInfo: {} });
+    expect(tarList(file).filter((n) => !n.startsWith('+'))).toEqual(names);
+    const dest = path.join(dir, 'dest');
+    await addPackage(file, { destdir: dest });
+    for (const n of names) expect(fs.readFileSync(path.join(dest, 'opt/local', n), 'utf8')).toBe(n);
+  });
+
   it('never leaves a partial package under the final name', async () => {
     const stage = copyStage('hello', path.join(dir, 'stage'));
     const out = path.join(dir, 'out', 'hello-1.0.tgz');
