@@ -273,9 +273,15 @@ class Driver {
       fs.mkdirSync(root, { recursive: true });
       for (const d of splitList(get(v, 'INSTALLATION_DIRS'))) fs.mkdirSync(path.isAbsolute(d) ? path.join(p.stageDir(abi), d) : path.join(root, d), { recursive: true });
     }
-    if (phase === 'configure' && !isYes(p.vars, 'NO_CONFIGURE')) {
-      const r = await probeCompiler(abi, get(p.abiVars.get(abi) as Vars, 'CC') || 'cc');
-      if (!r.ok) throw new UserError(r.message);
+    if (phase === 'configure') {
+      // Say before building when the compiler cannot make this ABI at all.
+      const v = p.abiVars.get(abi) as Vars;
+      const langs = splitList(get(v, 'USE_LANGUAGES'));
+      const compilers = [...(langs.length === 0 || langs.includes('c') || langs.includes('c99') ? [get(v, 'CC') || 'cc'] : []), ...(langs.some((l) => l.startsWith('c++')) ? [get(v, 'CXX') || 'c++'] : [])];
+      for (const cc of compilers) {
+        const r = await probeCompiler(abi, cc);
+        if (!r.ok) throw new UserError(r.message);
+      }
     }
     await this.packageTarget(abi, `pre-${phase}`, step);
     if (p.targets.has(`do-${phase}`)) await this.packageTarget(abi, `do-${phase}`, step);
@@ -344,6 +350,12 @@ class Driver {
       }
       case 'configure':
         for (const { dir, cmd } of configureCommands(c)) await runShell({ ...step, cwd: path.resolve(c.wrksrc, dir) }, cmd);
+        for (const f of splitList(get(v, 'PKGCONFIG_OVERRIDE'))) {
+          const file = path.resolve(c.wrksrc, f);
+          if (!fs.existsSync(file)) throw new InputError(`PKGCONFIG_OVERRIDE names ${f}, which is not in WRKSRC (ABI ${abi})`, { where: { file: p.makefile } });
+          fs.writeFileSync(file, pkgconfigWithRpath(fs.readFileSync(file, 'utf8')));
+          logNote(step, `added run paths to the Libs of ${file}`);
+        }
         return;
       case 'build':
         if (isYes(v, 'NO_BUILD')) return;
@@ -443,6 +455,15 @@ class Driver {
       lines = [...smf.filterSmfPlist(lines), ...r.plistLines];
       meta.install.push(r.installFragment);
       meta.deinstall.push(r.deinstallFragment);
+    }
+    if (isYes(dv, 'INFO_FILES')) {
+      const infoDir = get(v, 'PKGINFODIR') || 'info';
+      const infos = lines.filter((l) => l.startsWith(`${infoDir}/`) && /\.info$/.test(l));
+      if (infos.length > 0) {
+        const frag = infoFragments(infoDir, infos);
+        meta.install.push(frag.install);
+        meta.deinstall.push(frag.deinstall);
+      }
     }
     const check = await plist.checkTree(lines, root, { platform: p.platform });
     if (check.missing.length > 0 || check.unlisted.length > 0) throw plistError(check, p);
@@ -551,3 +572,37 @@ function plistError(check: { missing: string[]; unlisted: string[]; missingByAbi
   void p;
 }
 void walk;
+
+/**
+ * PKGCONFIG_OVERRIDE: every -L directory in a .pc file's Libs also becomes a
+ * run path, so programs linked through pkg-config find the ABI's libraries.
+ */
+export function pkgconfigWithRpath(text: string): string {
+  return text
+    .split('\n')
+    .map((line) => {
+      const m = /^(Libs(?:\.private)?:)(.*)$/.exec(line);
+      if (!m) return line;
+      const words = (m[2] as string).trim().split(/\s+/).filter(Boolean);
+      const out: string[] = [];
+      for (const w of words) {
+        out.push(w);
+        if (w.startsWith('-L') && w.length > 2 && !words.includes(`-Wl,-rpath,${w.slice(2)}`)) out.push(`-Wl,-rpath,${w.slice(2)}`);
+      }
+      return `${m[1]} ${out.join(' ')}`;
+    })
+    .join('\n');
+}
+
+/** INFO_FILES: register the info pages in the installed system's info/dir, and remove them again. */
+export function infoFragments(infoDir: string, files: readonly string[]): { install: string; deinstall: string } {
+  const list = files.map((f) => shQuote(f)).join(' ');
+  const run = (extra: string) =>
+    `\tif command -v install-info >/dev/null 2>&1; then\n` +
+    `\t\tfor f in ${list}; do install-info ${extra}--info-dir="\${PKG_DESTDIR}\${PKG_PREFIX}/${infoDir}" "\${PKG_DESTDIR}\${PKG_PREFIX}/$f" >/dev/null 2>&1 || :; done\n` +
+    `\tfi\n`;
+  return {
+    install: `case "$STAGE" in\nPOST-INSTALL)\n${run('')}\t;;\nesac\n`,
+    deinstall: `case "$STAGE" in\nDEINSTALL)\n${run('--delete ')}\t;;\nesac\n`,
+  };
+}

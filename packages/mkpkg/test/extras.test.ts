@@ -1,0 +1,37 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { infoFragments, pkgconfigWithRpath } from '../src/driver.ts';
+import { sh } from './helpers.ts';
+
+describe('PKGCONFIG_OVERRIDE', () => {
+  test('each -L directory of Libs and Libs.private gains a run path, once', () => {
+    const pc = 'prefix=/usr/pkg\nLibs: -L${libdir} -lz\nLibs.private: -L/usr/pkg/lib/i86 -Wl,-rpath,/usr/pkg/lib/i86 -lm\nCflags: -I${includedir}\n';
+    expect(pkgconfigWithRpath(pc)).toBe(
+      'prefix=/usr/pkg\nLibs: -L${libdir} -Wl,-rpath,${libdir} -lz\nLibs.private: -L/usr/pkg/lib/i86 -Wl,-rpath,/usr/pkg/lib/i86 -lm\nCflags: -I${includedir}\n',
+    );
+  });
+});
+
+describe('INFO_FILES', () => {
+  test('the fragments register and unregister the pages with install-info when it exists', () => {
+    const frag = infoFragments('info', ['info/hello.info']);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mkpkg-info-'));
+    try {
+      // A stand-in install-info on PATH records how it was called.
+      fs.mkdirSync(path.join(dir, 'bin'));
+      fs.writeFileSync(path.join(dir, 'bin/install-info'), `#!/bin/sh\necho "$@" >> ${dir}/calls\n`, { mode: 0o755 });
+      for (const [stage, body] of [['POST-INSTALL', frag.install], ['DEINSTALL', frag.deinstall]] as const) {
+        fs.writeFileSync(path.join(dir, 's.sh'), `STAGE=${stage}\nPKG_PREFIX=/usr/pkg\nPKG_DESTDIR=${dir}/d\n${body}`);
+        const r = sh(`sh ${dir}/s.sh`, dir, { PATH: `${dir}/bin:/usr/bin:/bin` });
+        expect(r.code, r.stderr).toBe(0);
+      }
+      expect(fs.readFileSync(path.join(dir, 'calls'), 'utf8')).toBe(
+        `--info-dir=${dir}/d/usr/pkg/info ${dir}/d/usr/pkg/info/hello.info\n--delete --info-dir=${dir}/d/usr/pkg/info ${dir}/d/usr/pkg/info/hello.info\n`,
+      );
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
