@@ -29,6 +29,8 @@ const PKGNAMES: Record<Pkg, string> = {
   'lang/tinyinterp2': 'tinyinterp2-2.1',
 };
 
+const PARALLEL: ReadonlySet<Pkg> = new Set(['devel/cmcalc', 'sysutils/tickd', 'lang/tinyinterp2']);
+
 let tree: Tree;
 let prefix = '';
 let destdir = '';
@@ -47,8 +49,14 @@ beforeAll(async () => {
   root = path.join(destdir, prefix);
   // isaexec is one static build for every ABI; the others are multiarch.
   // Two builds at a time share DISTDIR and PACKAGES, as a build farm would.
+  // Some build their ABIs side by side (--parallel-abis), the rest in turn.
   await pooled(ALL_PACKAGES, 2, async (p) => {
-    const args = p === 'pkgtools/isaexec' ? ['package'] : ['--multiarch', 'bin,lib', 'package'];
+    const args =
+      p === 'pkgtools/isaexec'
+        ? ['package']
+        : PARALLEL.has(p)
+          ? ['--multiarch', 'bin,lib', '--parallel-abis', 'package']
+          : ['--multiarch', 'bin,lib', 'package'];
     builds.set(p, await tree.mkpkg(p, args));
   });
   for (const p of ALL_PACKAGES) {
