@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { type Abi, InputError, UserError, machineArch, probeCompiler, splitList } from '@mkpkg/platform';
+import { type Abi, BMAKE, bmakeVars, InputError, UserError, machineArch, pkgMatch, probeCompiler, splitList } from '@mkpkg/platform';
 // The packages below are loaded when a phase needs them: a re-run where
 // everything is done should not pay for loading them.
 const lazy = {
@@ -14,7 +14,7 @@ import { checkElf } from './elfcheck.ts';
 import { extractArchive } from './extract.ts';
 import { candidateUrls, fetchDistfile } from './fetch.ts';
 import { withLock, writeFileAtomic } from './lock.ts';
-import { incarchEntries, mergeStages, walk } from './merge.ts';
+import { incarchEntries, mergeStages } from './merge.ts';
 import { type PackageDir, type Vars, abiCmdVars, get, isYes, loadPackage } from './pkgdir.ts';
 import { type Progress, makeProgress } from './progress.ts';
 import { type Step, logNote, runShell } from './run.ts';
@@ -83,7 +83,6 @@ export async function showVars(dir: string, names: readonly string[], cmdVars: R
   const v = abi !== undefined && p.abiVars.has(abi as Abi) ? (p.abiVars.get(abi as Abi) as Vars) : undefined;
   if (v && names.every((n) => v.has(n))) return names.map((n) => get(v, n));
   if (names.every((n) => p.vars.has(n))) return names.map((n) => get(p.vars, n));
-  const { bmakeVars } = await import('@mkpkg/platform');
   const extra = abi !== undefined && p.abiVars.has(abi as Abi) ? abiCmdVars(p.platform, p.multiarch, abi as Abi, p.abiWrksrc(abi as Abi)) : {};
   const r = await bmakeVars(p.makefile, names, { cwd: p.dir, cmdVars: { ...extra, ...cmdVars } });
   return names.map((n) => r.get(n) ?? '');
@@ -97,13 +96,8 @@ async function makesum(p: PackageDir, target: 'makesum' | 'makepatchsum'): Promi
   let distLines: string[];
   let patchLines: string[];
   if (target === 'makesum') {
-    const distdir = path.resolve(p.dir, get(p.vars, 'DISTDIR'));
     distLines = [];
-    for (const name of distfiles) {
-      const f = await fetchDistfile(name, fetchOpts(p, name, false));
-      distLines.push(...distfileLines(name, f));
-      void distdir;
-    }
+    for (const name of distfiles) distLines.push(...distfileLines(name, await fetchDistfile(name, fetchOpts(p, name, false))));
     const names = new Set(patches.map((x) => path.basename(x)));
     patchLines = keptLines(di, (e) => names.has(e.file));
   } else {
@@ -144,7 +138,7 @@ class Driver {
   readonly p: PackageDir;
   readonly o: DriverOptions;
   readonly tty: boolean;
-  readonly progress: Progress;
+  progress: Progress;
   readonly pkgname: string;
 
   constructor(p: PackageDir, o: DriverOptions) {
@@ -183,7 +177,7 @@ class Driver {
       if (target === 'checksum') return;
     }
     if (needSources) await this.checkDepends();
-    (this as { progress: Progress }).progress = makeProgress(this.pkgname, p.abis, perAbi.length + (reaches(target, 'install') ? 1 : 0), this.tty);
+    this.progress = makeProgress(this.pkgname, p.abis, perAbi.length + (reaches(target, 'install') ? 1 : 0), this.tty);
     const chain = async (abi: Abi) => {
       for (const ph of perAbi) await this.abiPhase(abi, ph);
     };
@@ -237,7 +231,7 @@ class Driver {
     if (deps.length === 0) return;
     const pkgdb = get(this.p.vars, 'PKG_DBDIR');
     const installed = fs.existsSync(pkgdb) ? await (await lazy.pkg()).installedPackages({ pkgdb }) : [];
-    const missing = deps.filter((pat) => !installed.some((n) => pkgMatchSafe(pat, n)));
+    const missing = deps.filter((pat) => !installed.some((n) => pkgMatch(pat, n)));
     if (missing.length > 0) {
       throw new UserError(`missing dependencies: ${missing.join(', ')} (not installed in ${pkgdb})`, {
         hint: 'build and add the packages that provide them first (mkpkg package, then mkpkg add), or fix DEPENDS',
@@ -301,10 +295,8 @@ class Driver {
       DESTDIR: p.stageDir(abi),
     };
     const args = Object.entries(abiVars).map(([k, val]) => shQuote(`${k}=${val.replace(/\$/g, '$$$$')}`));
-    const bmake = process.env['MKPKG_BMAKE'] ?? 'bmake';
-    const cwd = fs.existsSync(step.cwd) ? step.cwd : p.dir;
-    await runShell({ ...step, cwd: p.dir, label: `${target} (ABI ${abi})` }, `${shQuote(bmake)} -f ${shQuote(p.makefile)} ${args.join(' ')} ${target}`);
-    void cwd;
+    // Run from the package directory, as pkgsrc runs its targets.
+    await runShell({ ...step, cwd: p.dir, label: `${target} (ABI ${abi})` }, `${shQuote(BMAKE)} -f ${shQuote(p.makefile)} ${args.join(' ')} ${target}`);
   }
 
   private async builtin(abi: Abi, phase: AbiPhase, step: Step): Promise<void> {
@@ -466,7 +458,7 @@ class Driver {
       }
     }
     const check = await plist.checkTree(lines, root, { platform: p.platform });
-    if (check.missing.length > 0 || check.unlisted.length > 0) throw plistError(check, p);
+    if (check.missing.length > 0 || check.unlisted.length > 0) throw plistError(check);
     const n = checkElf({
       root,
       prefix: prefixOf(v),
@@ -548,12 +540,8 @@ function compressionOf(s: string): 'gzip' | 'bzip2' | 'xz' | 'none' {
   return s === 'bzip2' || s === 'xz' || s === 'none' ? s : 'gzip';
 }
 
-function pkgMatchSafe(pattern: string, name: string): boolean {
-  return platformPkgMatch(pattern, name);
-}
-import { pkgMatch as platformPkgMatch } from '@mkpkg/platform';
 
-function plistError(check: { missing: string[]; unlisted: string[]; missingByAbi?: Partial<Record<Abi, string[]>> }, p: PackageDir): UserError {
+function plistError(check: { missing: string[]; unlisted: string[]; missingByAbi?: Partial<Record<Abi, string[]>> }): UserError {
   const parts: string[] = [];
   if (check.missing.length > 0) {
     parts.push(`${check.missing.length} file(s) in the PLIST were not installed (missing):`);
@@ -569,9 +557,7 @@ function plistError(check: { missing: string[]; unlisted: string[]; missingByAbi
   return new UserError(`PLIST check failed:\n${parts.join('\n')}`, {
     hint: "fix the PLIST (mkpkg print-plist shows what was installed, folded), or make the package install what it lists",
   });
-  void p;
 }
-void walk;
 
 /**
  * PKGCONFIG_OVERRIDE: every -L directory in a .pc file's Libs also becomes a

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { InputError, UserError, platformFor } from '@mkpkg/platform';
+import { InputError, platformFor } from '@mkpkg/platform';
 import { abiEnv, configureCommands, makeCommands } from '../src/abienv.ts';
 import { checkDistfile, checkPatch, distfileLines, formatDistinfo, parseDistinfo, patchLine } from '../src/distinfo.ts';
 import { candidateUrls } from '../src/fetch.ts';
@@ -128,4 +128,3 @@ describe('fetch sites and locks', () => {
   });
 });
 
-void UserError;
