@@ -1,5 +1,4 @@
-import yargs from 'yargs';
-import { hideBin } from 'yargs/helpers';
+import { createRequire } from 'node:module';
 import { InputError, runMain } from '@mkpkg/platform';
 import { expandTree } from './batch.ts';
 import { checkTree } from './check.ts';
@@ -8,6 +7,12 @@ import { expandSources, type PlistSource } from './files.ts';
 import { foldTree } from './fold.ts';
 
 const PROG = 'plist-expand';
+
+// yargs is loaded with require(): its two dozen modules then bypass the
+// TypeScript loader's import hooks, which takes a third off start-up.
+const require = createRequire(import.meta.url);
+const yargs = require('yargs') as typeof import('yargs').default;
+const { hideBin } = require('yargs/helpers') as typeof import('yargs/helpers');
 
 await runMain(PROG, async () => {
   const argv = await yargs(hideBin(process.argv))

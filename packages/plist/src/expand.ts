@@ -237,7 +237,8 @@ export class PlistExpander {
 
   private validate(s: string, isCommand: boolean, file: string, line: number): void {
     if (isCommand) parseLine(s, { file, line });
-    else checkRelativePath(s, { file, line });
+    // The common case, checked inline; the full check builds the message.
+    else if (s.charCodeAt(0) === 47 || s.includes('..')) checkRelativePath(s, { file, line });
   }
 
   private duplicate(s: string, file: string, line: number): void {

@@ -32,7 +32,7 @@ async function* fileChunks(file: string): AsyncGenerator<Buffer> {
   }
 }
 
-/** Rough output size of PLIST files, to size the de-dup table once (lines average ~30 bytes). */
+/** Rough line count of PLIST files (lines average ~30 bytes), to size the de-dup table once. */
 function expectedOutputLines(sources: readonly PlistSource[]): number {
   let bytes = 0;
   for (const s of sources) {
@@ -43,7 +43,7 @@ function expectedOutputLines(sources: readonly PlistSource[]): number {
       // Reported when the file is read.
     }
   }
-  return Math.ceil(bytes / 30) * 2;
+  return Math.ceil(bytes / 30);
 }
 
 /**
