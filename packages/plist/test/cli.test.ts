@@ -73,6 +73,32 @@ describe('plist-expand as a drop-in for the awk step', () => {
   });
 });
 
+describe('every option on the command line', () => {
+  it('--lib-dirs, --skip-lib-dirs, --skip-bin-dirs, and "-" for stdin', () => {
+    const r = runCli(['--opsys', 'Linux', '--multiarch', 'bin lib', '--lib-dirs', 'lib lib64', '--skip-lib-dirs', 'lib/perl5',
+      '--skip-bin-dirs', 'bin/scripts', '-'], { input: 'lib64/a.so\nlib/perl5/x.pm\nbin/scripts/s\nlib/b.so\n' });
+    expect(r.status).toBe(0);
+    expect(lines(r.stdout)).toEqual(['lib64/i86/a.so', 'lib64/a.so', 'lib/perl5/x.pm', 'bin/scripts/s', 'lib/i86/b.so', 'lib/b.so']);
+  });
+  it('-r TREE --out DIR writes each package expansion', () => {
+    const out = tempDir();
+    const r = runCli(['--opsys', 'SunOS', '--multiarch', 'bin', '-r', path.join(fixtures, 'tree/sysutils'), '--out', out]);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/1 packages, 4 lines, 0 errors\n$/);
+    expect(lines(readFileSync(path.join(out, 'footools/PLIST'), 'utf8'))).toEqual([
+      'bin/amd64/footool', 'bin/i86/footool', '@link lib/isaexec bin/footool',
+      'sbin/amd64/footoold', 'sbin/i86/footoold', '@link lib/isaexec sbin/footoold', 'man/man1/footool.1',
+    ]);
+  });
+  it('refuses flags that do not go together', () => {
+    expect(runCli(['--json']).stderr).toContain('--json goes with --check');
+    expect(runCli(['--out', '/tmp/x']).stderr).toContain('--out goes with -r TREE');
+    const both = runCli(['--check', '/tmp', '--fold', '/tmp']);
+    expect(both.status).toBe(2);
+    expect(both.stderr).toMatch(/mutually exclusive/);
+  });
+});
+
 describe('bad input and bad usage exit 2 with file:line', () => {
   const bad = (content: string | Buffer, re: RegExp) => {
     const d = tempDir();
