@@ -1,7 +1,6 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import { pipeline } from 'node:stream/promises';
-import * as tar from 'tar';
 import { UserError } from '@mkpkg/platform';
 
 export type ArchiveKind = 'tar' | 'tar.gz' | 'tar.bz2' | 'tar.xz' | 'zip';
@@ -23,6 +22,8 @@ export function archiveKind(name: string): ArchiveKind | undefined {
 export async function extractArchive(file: string, dir: string): Promise<void> {
   fs.mkdirSync(dir, { recursive: true });
   const kind = archiveKind(file);
+  // node-tar is loaded only when something is extracted.
+  const tar = await import('tar');
   try {
     if (kind === 'tar' || kind === 'tar.gz') {
       await tar.x({ file, cwd: dir, preservePaths: false, strict: true });

@@ -195,6 +195,13 @@ function readVarsCache(file: string, key: string): { vars: Vars; abiVars: Map<Ab
 }
 
 function writeVarsCache(file: string, key: string, vars: Vars, abiVars: ReadonlyMap<Abi, Vars>): void {
+  // Create work/ first: creating it later would change the package
+  // directory's mtime and invalidate the cache on the next run.
+  try {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+  } catch {
+    return;
+  }
   const files: Record<string, number> = {};
   // The glue tests for PLIST*, MESSAGE and files/smf by existence: watch the directories too.
   const curdir = get(vars, '.CURDIR');
@@ -212,7 +219,6 @@ function writeVarsCache(file: string, key: string, vars: Vars, abiVars: Readonly
   }
   const c: VarsCache = { key, files, vars: [...vars], abiVars: [...abiVars].map(([a, v]) => [a, [...v]]) };
   try {
-    fs.mkdirSync(path.dirname(file), { recursive: true });
     writeFileAtomic(file, JSON.stringify(c));
   } catch {
     // A cache that cannot be written costs time, never correctness.
