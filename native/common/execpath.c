@@ -137,6 +137,21 @@ from_auxv(const char **what)
 }
 
 char *
+exec_path_in(char *buf, size_t size, const char **what)
+{
+	ssize_t n;
+
+	*what = "/proc/self/exe";
+	if (size > 1 && (n = readlink("/proc/self/exe", buf, size - 1)) > 0 &&
+	    (size_t)n < size - 1) {
+		buf[n] = '\0';
+		if (buf[0] == '/' && !ends_with(buf, deleted))
+			return buf;
+	}
+	return exec_path(what);
+}
+
+char *
 exec_path(const char **what)
 {
 	char *p;
@@ -167,6 +182,14 @@ exec_path(const char **what)
 	if (name[0] == '/')
 		return strdup(name);
 	return realpath(name, NULL);
+}
+
+char *
+exec_path_in(char *buf, size_t size, const char **what)
+{
+	(void)buf;
+	(void)size;
+	return exec_path(what);
 }
 
 #else

@@ -5,6 +5,8 @@
 #ifndef MKPKG_EXECPATH_H
 #define MKPKG_EXECPATH_H
 
+#include <stddef.h>
+
 /*
  * Returns a malloc'd absolute path naming the file that was executed: the
  * hard link's own name, with any symlink in front of it resolved. On
@@ -12,6 +14,13 @@
  * failed (for the error message).
  */
 char *exec_path(const char **what);
+
+/*
+ * exec_path() without allocating in the common case: if the path fits in
+ * buf (size bytes) it is stored there and buf is returned; otherwise the
+ * result is exec_path()'s, which the caller frees when it is not buf.
+ */
+char *exec_path_in(char *buf, size_t size, const char **what);
 
 /* The last component of a path (no allocation; points into path). */
 const char *path_base(const char *path);

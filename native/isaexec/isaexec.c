@@ -23,6 +23,12 @@
 
 #define PROG	"isaexec"
 
+/*
+ * Paths up to this size are built on the stack; longer ones (the kernel
+ * allows about this much, but nothing here relies on it) on the heap.
+ */
+#define ONSTACK	4096
+
 /* A message being assembled; on allocation failure it is written in pieces. */
 struct msg {
 	char *buf;
@@ -105,14 +111,15 @@ main(int argc, char *argv[], char *envp[])
 	const char *what, *name, *abival, *const *isas, *const *isa;
 	const char *one[2];
 	const char *failed = NULL;	/* ISA of the first candidate that exists but would not run */
+	char selfbuf[ONSTACK], pathbuf[ONSTACK];
 	char *self, *path;
-	size_t dirlen, namelen, maxisa = 0;
+	size_t dirlen, namelen, maxisa = 0, need;
 	struct msg m = { NULL, 0, 0, 0 };
 	enum abi abi;
 	int err = 0;
 
 	(void)argc;
-	if ((self = exec_path(&what)) == NULL) {
+	if ((self = exec_path_in(selfbuf, sizeof(selfbuf), &what)) == NULL) {
 		msg_cat(&m, PROG ": cannot tell which command was run (", what, ": ",
 		    strerror(errno), ")", (char *)NULL);
 		msg_send(&m);
@@ -146,7 +153,10 @@ main(int argc, char *argv[], char *envp[])
 	for (isa = isas; *isa != NULL; isa++)
 		if (strlen(*isa) > maxisa)
 			maxisa = strlen(*isa);
-	if ((path = malloc(dirlen + maxisa + 1 + namelen + 1)) == NULL) {
+	need = dirlen + maxisa + 1 + namelen + 1;
+	if (need <= sizeof(pathbuf))
+		path = pathbuf;
+	else if ((path = malloc(need)) == NULL) {
 		msg_cat(&m, PROG ": ", name, ": ", strerror(errno), (char *)NULL);
 		msg_send(&m);
 		return 126;

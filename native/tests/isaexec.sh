@@ -131,6 +131,18 @@ is "ABI=64, candidate over PATH_MAX: 126 with the reason" "$st:$(printf '%s' "$o
     "126:isaexec: foo: cannot execute EDGE/bin/amd64/foo: $(printf '%s' "$out" | sed -n 's/.*: \([^:]*too long\)$/\1/p')"
 like "ABI=64, candidate over PATH_MAX: strerror(ENAMETOOLONG)" "$out" "ame too long"
 
+# The hard link's own path beyond what the kernel will print (/proc/self/exe
+# fails): reached relatively, found through AT_EXECFN and getcwd, and every
+# candidate too long to execute.  A clean 126, nothing overrun.
+deep=$T
+while [ ${#deep} -lt 3900 ]; do deep=$deep/dddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd; done
+deep=$deep/$(printf '%*s' $((4090 - ${#deep} - 1)) '' | tr ' ' g)
+mkdir -p "$deep"
+out=$(cd "$deep" && mkdir -p lib bin/i86 && cp "$BUILD/isaexec" lib/isaexec && ln lib/isaexec bin/foo &&
+    cp "$T/t32" bin/i86/foo && $VALGRIND ./bin/foo 2>&1); st=$?
+is "link path over PATH_MAX: 126" "$st" 126
+like "link path over PATH_MAX: says why" "$out" "ame too long"
+
 # --- what passes through --------------------------------------------------
 nl='
 '
