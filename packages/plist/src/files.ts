@@ -59,7 +59,6 @@ export async function expandSources(
 ): Promise<number> {
   const x = new PlistExpander(opts, expectedOutputLines(sources));
   let count = 0;
-  let reported = 0;
   for (const src of sources) {
     const { name, stream } = openSource(src);
     try {
@@ -68,7 +67,9 @@ export async function expandSources(
         const { lines, first } = batch;
         for (let i = 0; i < lines.length; i++) x.add(lines[i]!, name, first + i, out);
         count += lines.length;
-        while (reported < x.warnings.length) warn(x.warnings[reported++]!);
+        // Hand warnings on and forget them, so a PLIST full of duplicates does not pile them up.
+        for (const w of x.warnings) warn(w);
+        x.warnings.length = 0;
         if (out.length > 0) await sink(out);
       }
     } catch (err) {

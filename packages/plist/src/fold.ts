@@ -60,7 +60,7 @@ export async function foldTree(prefixDir: string, opts: ExpandOptions): Promise<
 }
 
 class Folder {
-  private readonly auto: { prefix: string; abiPrefixes: [Abi, string][]; skips: string[]; bin: boolean }[] = [];
+  private auto: { prefix: string; abiPrefixes: [Abi, string][]; skips: string[]; bin: boolean }[] = [];
   private readonly incNames: [Abi, string][] = [];
   private readonly binPrefixes: string[] = [];
 
@@ -79,10 +79,12 @@ class Folder {
         if (kind === 'bin') this.binPrefixes.push(`${d}/`);
       }
     };
+    // As in expansion: bin dirs before lib dirs, each kind longest first.
     if (ma.bin) add(opts.binDirs, opts.skipBinDirs, 'bin');
+    const nBin = this.auto.length;
     if (ma.lib) add(opts.libDirs, opts.skipLibDirs, 'lib');
-    // Longest first, as in expansion.
-    this.auto.sort((a, b) => b.prefix.length - a.prefix.length);
+    const byLength = (a: { prefix: string }, b: { prefix: string }) => b.prefix.length - a.prefix.length;
+    this.auto = [...this.auto.slice(0, nBin).sort(byLength), ...this.auto.slice(nBin).sort(byLength)];
     for (const a of platform.abis) {
       const s = platform.suffixes[a].inc;
       if (s !== '') this.incNames.push([a, `${s}/`]);
