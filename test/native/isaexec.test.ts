@@ -134,6 +134,15 @@ describe('the build', () => {
   });
 });
 
+const hasGroff = spawnSync('groff', ['--version']).status === 0;
+
+describe('the man page', () => {
+  it.skipIf(!hasGroff)('is valid mdoc: groff -mdoc -ww renders it without a warning', () => {
+    const r = spawnSync('groff', ['-mdoc', '-Tutf8', '-ww', '-z', join(nativeDir, 'isaexec', 'isaexec.1')], { encoding: 'utf8' });
+    expect([r.status, r.stderr]).toEqual([0, '']);
+  });
+});
+
 describe('which ISA runs', () => {
   // [installed, ABI (undefined = unset), bits expected or the failure]
   const cases: [Isa[], string | undefined, number | { status: number; message: (p: string) => string }][] = [
