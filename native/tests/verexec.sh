@@ -38,7 +38,7 @@ else
 	nfail=$((nfail + 1)); echo "FAIL: dewey vectors: no summary"
 fi
 # Every pair of N random strings, sorted: a total preorder or not.
-n=1500; [ -n "$VALGRIND" ] && n=300
+n=1500; [ -n "$VALGRIND" ] && n=100	# memory errors, not the property, are what valgrind adds
 seed=$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')
 for s in 1 "$seed"; do
 	out=$($VALGRIND "$BUILD/dewey-test" property "$n" "$s" 2>&1); st=$?

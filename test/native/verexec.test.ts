@@ -206,3 +206,35 @@ describe('verexec(1)', () => {
       expect(text).toContain(word);
   });
 });
+
+// The shell tests again, against the sanitizer and valgrind builds, so that
+// `.ci/run` covers them (make check-sanitize/check-valgrind run every
+// program's tests; these run only verexec's, with the same flags).
+describe('native/tests/verexec.sh under instrumentation', () => {
+  function shellTests(build: string, env: Record<string, string>): string {
+    const r = spawnSync('sh', [join(nativeDir, 'tests', 'verexec.sh')], {
+      cwd: nativeDir, encoding: 'utf8', env: { ...cleanEnv(), BUILD: build, ...env }, maxBuffer: 16 << 20,
+    });
+    const output = `${r.stdout}${r.stderr}`;
+    expect(r.status, output).toBe(0);
+    expect(output.trimEnd().split('\n').pop()).toMatch(/^[1-9]\d* passed, 0 failed$/);
+    return output;
+  }
+  const instrumented = (build: string, cflags: string) =>
+    must('make', ['-s', '-C', nativeDir, `BUILD=${build}`, 'CC=gcc', 'STATIC=', `CFLAGS=${cflags}`,
+      join(build, 'verexec'), join(build, 'dewey-test')]);
+
+  it('AddressSanitizer + UndefinedBehaviorSanitizer build', () => {
+    const build = join(tmp, 'build-san');
+    instrumented(build, '-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all');
+    shellTests(build, { ASAN_OPTIONS: 'detect_leaks=0' });
+  }, 300_000);
+
+  it('valgrind memcheck', () => {
+    const build = join(tmp, 'build-vg');
+    instrumented(build, '-O0 -g');
+    const output = shellTests(build, { VALGRIND: 'valgrind -q --error-exitcode=99 --leak-check=no' });
+    // What valgrind cannot run is skipped and said so, not passed.
+    expect(output).toContain('SKIP: setuid: overrides ignored');
+  }, 400_000);
+});
