@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import { pipeline } from 'node:stream/promises';
 import { PassThrough, type Readable, type Transform, type Writable, Duplex } from 'node:stream';
 import zlib from 'node:zlib';
 import { UserError } from '@mkpkg/platform';
@@ -10,7 +12,7 @@ export const COMPRESSIONS: readonly Compression[] = ['gzip', 'bzip2', 'xz', 'non
 export const GZIP_LEVEL = 6;
 
 /**
- * A child process (bzip2, xz, gzip) used as a Transform-like duplex. Node has
+ * A child process (bzip2, xz) used as a Transform-like duplex for reading. Node has
  * no bzip2/xz codec; the system tools are what pkgsrc itself uses.
  */
 function filterProcess(cmd: string, args: string[], what: string): Duplex {
@@ -29,14 +31,39 @@ function filterProcess(cmd: string, args: string[], what: string): Duplex {
   return duplex;
 }
 
-/** The compressor for a package file (gzip in-process through zlib). */
-export function compressor(c: Compression): Transform | Duplex {
-  switch (c) {
-    case 'gzip': return zlib.createGzip({ level: GZIP_LEVEL });
-    case 'bzip2': return filterProcess('bzip2', ['-c', '-9'], 'bzip2 compression');
-    case 'xz': return filterProcess('xz', ['-c', '-T1'], 'xz compression');
-    case 'none': return new PassThrough();
+export interface Sink {
+  /** Where the tar stream goes. */
+  input: Writable;
+  /** Settles when everything is compressed and on disk. */
+  done: Promise<void>;
+}
+
+/**
+ * A compressor writing straight into `fd`. gzip is node's zlib: it measured
+ * more than twice as fast as the system gzip (see README). bzip2 and xz run
+ * as child processes that write the file themselves.
+ */
+export function compressTo(c: Compression, fd: number, what: string): Sink {
+  const tool = c === 'bzip2' ? ['bzip2', '-c', '-9'] : c === 'xz' ? ['xz', '-c', '-T1'] : undefined;
+  if (tool) {
+    const [cmd, ...args] = tool as [string, ...string[]];
+    const child = spawn(cmd, args, { stdio: ['pipe', fd, 'pipe'] });
+    let stderr = '';
+    const stdin = child.stdin as Writable;
+    (child.stderr as Readable).setEncoding('utf8').on('data', (d: string) => { if (stderr.length < 4000) stderr += d; });
+    const done = new Promise<void>((resolve, reject) => {
+      child.on('error', (err) => reject(new UserError(`cannot run ${cmd} for ${what}: ${err.message}`, { hint: `install ${cmd}` })));
+      child.on('close', (code, signal) => {
+        if (code === 0) resolve();
+        else reject(new UserError(`${what}: ${cmd} failed (${signal ?? `exit ${code}`}): ${stderr.trim() || 'no message'}`));
+      });
+    });
+    stdin.on('error', () => {});
+    return { input: stdin, done };
   }
+  const z = c === 'gzip' ? zlib.createGzip({ level: GZIP_LEVEL }) : new PassThrough();
+  const out = fs.createWriteStream('', { fd, autoClose: false });
+  return { input: z, done: pipeline(z, out) };
 }
 
 /** Guesses the compression of a package from its first bytes. */

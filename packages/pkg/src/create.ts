@@ -1,9 +1,8 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import { InputError, UserError, splitPkgName } from '@mkpkg/platform';
-import { type Compression, compressor } from './compression.ts';
+import { type Compression, compressTo } from './compression.ts';
 import { type PlistEntry, parseContents, renderEntry } from './contents.ts';
 import {
   type HardLink, assembleScript, buildInfoText, descText, linkDeinstallFragment, linkInstallFragment, sourceDateEpoch,
@@ -222,12 +221,11 @@ export async function createPackage(o: CreateOptions): Promise<{ path: string; s
   await fs.promises.mkdir(path.dirname(out), { recursive: true });
   const tmp = path.join(path.dirname(out), `.${path.basename(out)}.tmp-${process.pid}-${crypto.randomBytes(4).toString('hex')}`);
   const metaTime = new Date((epoch ?? Math.floor(Date.now() / 1000)) * 1000);
-  const z = compressor(o.compression ?? 'gzip');
-  const sink = fs.createWriteStream(tmp, { mode: 0o644 });
-  const written = pipeline(z, sink);
-  written.catch(() => {});
+  const fh = await fs.promises.open(tmp, 'wx', 0o644);
+  const sink = compressTo(o.compression ?? 'gzip', fh.fd, out);
+  sink.done.catch(() => {});
   try {
-    const tar = new TarWriter(z);
+    const tar = new TarWriter(sink.input);
     const tasks = async () => {
       await tar.add({ path: '+CONTENTS', type: 'File', mode: 0o644, mtime: metaTime, ...OWNER }, Buffer.from(contents));
       for (const [name, text, mode] of meta) {
@@ -240,13 +238,14 @@ export async function createPackage(o: CreateOptions): Promise<{ path: string; s
         else await tar.addFile({ ...h, type: 'File', size: s.size }, path.join(o.stageDir, s.path));
       }
       await tar.finish();
-      z.end();
+      sink.input.end();
     };
-    await Promise.all([tasks(), written]);
+    await Promise.all([tasks(), sink.done]);
+    await fh.close();
     await fs.promises.rename(tmp, out);
   } catch (err) {
-    z.destroy();
-    sink.destroy();
+    sink.input.destroy();
+    await fh.close().catch(() => {});
     await fs.promises.rm(tmp, { force: true });
     if (err instanceof UserError) throw err;
     throw new UserError(`cannot write package ${out}: ${(err as Error).message}`);
