@@ -178,6 +178,7 @@ class Driver {
     }
     if (needSources) await this.checkDepends();
     this.progress = makeProgress(this.pkgname, p.abis, perAbi.length + (reaches(target, 'install') ? 1 : 0), this.tty);
+    if (perAbi.includes('configure') && !allDone('configure')) await this.probeCompilers();
     const chain = async (abi: Abi) => {
       for (const ph of perAbi) await this.abiPhase(abi, ph);
     };
@@ -239,6 +240,28 @@ class Driver {
     }
   }
 
+  /** Says before anything is built when the compiler cannot make one of the ABIs at all. */
+  private async probeCompilers(): Promise<void> {
+    const p = this.p;
+    const failures: string[] = [];
+    await Promise.all(
+      p.abis.map(async (abi) => {
+        if (done(cookie(p, 'configure', abi))) return;
+        const v = p.abiVars.get(abi) as Vars;
+        const langs = splitList(get(v, 'USE_LANGUAGES'));
+        const compilers = [
+          ...(langs.length === 0 || langs.some((l) => l === 'c' || l.startsWith('c9') || l.startsWith('c1')) ? [get(v, 'CC') || 'cc'] : []),
+          ...(langs.some((l) => l.startsWith('c++')) ? [get(v, 'CXX') || 'c++'] : []),
+        ];
+        for (const cc of compilers) {
+          const r = await probeCompiler(abi, cc);
+          if (!r.ok) failures.push(r.message);
+        }
+      }),
+    );
+    if (failures.length > 0) throw new UserError(failures.join('\n'));
+  }
+
   // ---- per-ABI phases ----
 
   private async abiPhase(abi: Abi, phase: AbiPhase): Promise<void> {
@@ -266,16 +289,6 @@ class Driver {
       const root = path.join(p.stageDir(abi), prefixOf(v));
       fs.mkdirSync(root, { recursive: true });
       for (const d of splitList(get(v, 'INSTALLATION_DIRS'))) fs.mkdirSync(path.isAbsolute(d) ? path.join(p.stageDir(abi), d) : path.join(root, d), { recursive: true });
-    }
-    if (phase === 'configure') {
-      // Say before building when the compiler cannot make this ABI at all.
-      const v = p.abiVars.get(abi) as Vars;
-      const langs = splitList(get(v, 'USE_LANGUAGES'));
-      const compilers = [...(langs.length === 0 || langs.includes('c') || langs.includes('c99') ? [get(v, 'CC') || 'cc'] : []), ...(langs.some((l) => l.startsWith('c++')) ? [get(v, 'CXX') || 'c++'] : [])];
-      for (const cc of compilers) {
-        const r = await probeCompiler(abi, cc);
-        if (!r.ok) throw new UserError(r.message);
-      }
     }
     await this.packageTarget(abi, `pre-${phase}`, step);
     if (p.targets.has(`do-${phase}`)) await this.packageTarget(abi, `do-${phase}`, step);

@@ -54,6 +54,15 @@ describe('failures name what is wrong', () => {
     expect(r.stderr).toMatch(/WRKSRC \(hello\) does not exist; the distfiles unpacked hello-1\.0/);
   });
 
+  test('a compiler that cannot build an ABI is reported for each ABI before anything is configured', async () => {
+    const { pkg } = await tree();
+    const r = mkpkg(['-C', pkg, '--multiarch', 'bin,lib', 'build', 'CC=no-such-cc']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/ABI 32: no-such-cc cannot compile a 32-bit program/);
+    expect(r.stderr).toMatch(/ABI 64: no-such-cc cannot compile a 64-bit program/);
+    expect(fs.existsSync(path.join(pkg, 'work/.cookies/configure.32'))).toBe(false);
+  });
+
   test('a Makefile without the glue is refused', async () => {
     const { pkg } = await tree();
     edit(path.join(pkg, 'Makefile'), (s) => s.replace('.include "../../mk/bsd.pkg.mk"', ''));
