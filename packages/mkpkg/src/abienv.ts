@@ -59,9 +59,14 @@ export function abiToolVars(env: Readonly<Record<string, string>>): Record<strin
   return out;
 }
 
-export function makeJobs(v: Vars): number {
+/**
+ * MAKE_JOBS from mk.conf, else the number of CPUs; when `sharing` ABIs build
+ * side by side, the CPUs are divided between them so they do not fight.
+ */
+export function makeJobs(v: Vars, sharing = 1): number {
   const n = Number.parseInt(get(v, 'MAKE_JOBS'), 10);
-  return Number.isFinite(n) && n > 0 ? n : os.availableParallelism();
+  if (Number.isFinite(n) && n > 0) return n;
+  return Math.max(1, Math.ceil(os.availableParallelism() / sharing));
 }
 
 export type ConfigureStyle = 'gnu' | 'own' | 'cmake' | 'none';
@@ -139,12 +144,12 @@ function cmake32(c: AbiContext): string[] {
 export type MakePhase = 'build' | 'test' | 'install';
 
 /** The package's own make for a phase, one command per directory; none when the phase has no target. */
-export function makeCommands(c: AbiContext, phase: MakePhase): { dir: string; cmd: string }[] {
+export function makeCommands(c: AbiContext, phase: MakePhase, sharing = 1): { dir: string; cmd: string }[] {
   const v = c.vars;
   const target = get(v, phase === 'build' ? 'BUILD_TARGET' : phase === 'install' ? 'INSTALL_TARGET' : 'TEST_TARGET');
   if (phase === 'test' && target === '') return [];
   const dirs = splitList(get(v, phase === 'build' ? 'BUILD_DIRS' : phase === 'install' ? 'INSTALL_DIRS' : 'TEST_DIRS'));
-  const jobs = phase === 'install' ? 1 : makeJobs(v);
+  const jobs = phase === 'install' ? 1 : makeJobs(v, sharing);
   const extra = get(v, phase === 'build' ? 'BUILD_MAKE_FLAGS' : phase === 'install' ? 'INSTALL_MAKE_FLAGS' : 'TEST_MAKE_FLAGS');
   const words = [
     get(v, 'MAKE_ENV'),

@@ -149,6 +149,11 @@ class Driver {
     this.progress = makeProgress(this.pkgname, p.abis, 0, false);
   }
 
+  /** How many ABIs build at the same time. */
+  private get sharing(): number {
+    return this.o.parallelAbis ? this.p.abis.length : 1;
+  }
+
   private ctx(abi: Abi): AbiContext {
     const p = this.p;
     return { abi, platform: p.platform, multiarch: p.multiarch, vars: p.abiVars.get(abi) as Vars, wrksrc: p.abiWrksrc(abi), stage: p.stageDir(abi) };
@@ -364,7 +369,7 @@ class Driver {
         return;
       case 'build':
         if (isYes(v, 'NO_BUILD')) return;
-        for (const { dir, cmd } of makeCommands(c, 'build')) await runShell({ ...step, cwd: path.resolve(c.wrksrc, dir) }, cmd);
+        for (const { dir, cmd } of makeCommands(c, 'build', this.sharing)) await runShell({ ...step, cwd: path.resolve(c.wrksrc, dir) }, cmd);
         return;
       case 'test': {
         const cmds = makeCommands(c, 'test');
