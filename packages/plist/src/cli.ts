@@ -101,10 +101,11 @@ await runMain(PROG, async () => {
   return 0;
 });
 
-/** One write per batch; waits when the pipe is full so memory stays flat. */
-function writeOut(lines: readonly string[]): Promise<void> | void {
+/** One write per batch; waits when the pipe is full so memory stays flat. Consumes `lines`. */
+function writeOut(lines: string[]): Promise<void> | void {
   if (lines.length === 0) return;
-  if (process.stdout.write(lines.join('\n') + '\n')) return;
+  lines.push(''); // the final newline, without copying the joined text again
+  if (process.stdout.write(lines.join('\n'))) return;
   return new Promise((resolve) => process.stdout.once('drain', resolve));
 }
 
