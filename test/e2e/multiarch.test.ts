@@ -371,6 +371,19 @@ describe('bmake glue', () => {
 });
 
 describe('delete', () => {
+  test('deleting the highest version keeps the shared bin/tiny, which then runs the other version', async () => {
+    installed('lang/tinyinterp1');
+    installed('lang/tinyinterp2');
+    const pkgdb = path.join(root, 'pkgdb');
+    const r = await tree.mkpkg('lang/tinyinterp2', ['delete', '--destdir', destdir, '--pkgdb', pkgdb, PKGNAMES['lang/tinyinterp2']]);
+    expect(r.exitCode, explain('mkpkg delete tinyinterp2-2.1', r)).toBe(0);
+    expect(await exists(path.join(root, 'etc/verexec.d/tiny/2.1'))).toBe(false);
+    expect(await exists(path.join(root, 'bin/amd64/tiny-2.1'))).toBe(false);
+    expect((await fs.stat(path.join(root, 'bin/tiny'))).ino).toBe((await fs.stat(path.join(root, 'lib/verexec'))).ino);
+    const v = await run(path.join(root, 'bin/tiny'), ['-v'], { env: runEnv() });
+    expect(v.stdout.trim(), explain('bin/tiny -v after deleting 2.1', v)).toBe('tiny 1.4 (64-bit)');
+  });
+
   test('mkpkg delete removes every ABI copy and the @link of a package', async () => {
     installed('misc/plainhello');
     // Runs last in this file: the run tests above no longer need plainhello.
