@@ -277,19 +277,17 @@ class Driver {
     const step: Step = { label: `${phase} (ABI ${abi})`, log: logFile(p, phase, abi), cwd: this.ctx(abi).wrksrc, env };
     fs.rmSync(step.log, { force: true });
     logNote(step, `${phase} ${this.pkgname} for ABI ${abi} (WRKSRC ${step.cwd})`);
+    // Running a phase again invalidates what came after it for this ABI.
+    for (const ph of ABI_PHASES.slice(ABI_PHASES.indexOf(phase) + 1)) fs.rmSync(cookie(p, ph, abi), { force: true });
+    fs.rmSync(cookie(p, 'install'), { force: true });
+    fs.rmSync(cookie(p, 'package'), { force: true });
     if (phase === 'extract') {
-      // A fresh copy: later cookies of this ABI no longer hold.
-      for (const ph of ABI_PHASES) fs.rmSync(cookie(p, ph, abi), { force: true });
-      fs.rmSync(cookie(p, 'install'), { force: true });
-      fs.rmSync(cookie(p, 'package'), { force: true });
       fs.rmSync(p.abiWrkdir(abi), { recursive: true, force: true });
       fs.mkdirSync(p.abiWrkdir(abi), { recursive: true });
     }
     if (phase === 'install') {
       fs.rmSync(p.stageDir(abi), { recursive: true, force: true });
       fs.mkdirSync(p.stageDir(abi), { recursive: true });
-      fs.rmSync(cookie(p, 'install'), { force: true });
-      fs.rmSync(cookie(p, 'package'), { force: true });
       const v = p.abiVars.get(abi) as Vars;
       const root = path.join(p.stageDir(abi), prefixOf(v));
       fs.mkdirSync(root, { recursive: true });

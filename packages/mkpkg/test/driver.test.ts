@@ -103,6 +103,16 @@ describe('mkpkg --multiarch bin,lib package on a plain-make package', () => {
     expect(fs.statSync(path.join(work(), '.logs/build-64.log')).mtimeMs).toBe(b64);
   });
 
+  test('after that rebuild, package installs ABI 32 again (its install is stale) but not ABI 64', () => {
+    expect(fs.existsSync(path.join(work(), '.cookies/install.32'))).toBe(false);
+    expect(fs.existsSync(path.join(work(), '.cookies/package'))).toBe(false);
+    const i64 = fs.statSync(path.join(work(), '.logs/install-64.log')).mtimeMs;
+    const r = mkpkg(['-C', pkg, '--multiarch', 'bin,lib', 'package']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('install hello-1.0 (ABI 32)');
+    expect(fs.statSync(path.join(work(), '.logs/install-64.log')).mtimeMs).toBe(i64);
+  });
+
   test('print-plist folds the installed tree back', () => {
     const r = mkpkg(['-C', pkg, '--multiarch', 'bin,lib', 'print-plist']);
     expect(r.code, r.stderr).toBe(0);
