@@ -117,6 +117,9 @@ export async function readMetadata(file: string): Promise<Metadata> {
   let last = -1;
   for await (const e of readArchive(file)) {
     const idx = (META_ORDER as readonly string[]).indexOf(e.path);
+    if (e.path === '+PKG_HASH' && meta.size === 0) {
+      throw new UserError(`${file}: a signed package (+PKG_HASH); mkpkg does not verify signatures`, { hint: 'install the unsigned package, or use pkg_add with VERIFIED_INSTALLATION' });
+    }
     if (idx < 0) break;
     if (meta.has(e.path as MetaName)) throw corrupt(file, `duplicate member ${e.path}`);
     if (idx < last) throw corrupt(file, `misordered package: ${e.path} comes after ${META_ORDER[last]}`);

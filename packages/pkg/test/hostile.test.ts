@@ -117,6 +117,7 @@ describe('hostile packages are refused and nothing is written outside the prefix
     await expect(addPackage(hostile('dup', [], [], [...base, ...base]), { destdir: dest })).rejects.toThrow(/duplicate member \+CONTENTS/);
     await expect(addPackage(hostile('nodesc', [], [], [...base, { name: '+COMMENT', data: 'x' }]), { destdir: dest })).rejects.toThrow(/required member \+DESC is missing/);
     await expect(addPackage(hostile('first', [], [], [{ name: 'share/a', data: 'a' }, ...base]), { destdir: dest })).rejects.toThrow(/\+CONTENTS must be the first member/);
+    await expect(addPackage(hostile('signed', [], [], [{ name: '+PKG_HASH', data: 'pkgsrc signature\n' }, ...base]), { destdir: dest })).rejects.toThrow(/a signed package \(\+PKG_HASH\); mkpkg does not verify signatures/);
     const noInfo = [...base, { name: '+COMMENT', data: 'x' }, { name: '+DESC', data: 'x' }, { name: '+BUILD_INFO', data: 'OPSYS=Linux\n' }];
     await expect(addPackage(hostile('noinfo', [], [], noInfo), { destdir: dest })).rejects.toThrow(/missing OS_VERSION, MACHINE_ARCH/);
     const noName = [{ name: '+CONTENTS', data: '@cwd /opt/local\nshare/a\n' }, { name: '+COMMENT', data: 'x' }, { name: '+DESC', data: 'x' }, { name: '+BUILD_INFO', data: BUILD_INFO }];
