@@ -133,7 +133,7 @@ describe('a deliberately wrong package fails with the right message', () => {
     expect(await exists(path.join(tree.packages, 'All', 'libmulti-1.0.tgz')), 'no package written').toBe(false);
   });
 
-  test('the unmodified package builds in the same tree (the mistakes are what fails)', async () => {
+  test('control: the unmodified package passes the checksum its mutated copy fails', async () => {
     const r = await tree.mkpkg('broken/wrong-checksum', ['--multiarch', 'bin,lib', 'checksum']);
     expect(r.exitCode).toBe(1);
     const good = await makeTree(['devel/libmulti']);
