@@ -60,16 +60,18 @@ MAKE_PROGRAM?=		${:!command -v gmake || command -v make || echo make!}
 .endif
 
 # bmake targets map onto mkpkg, so `bmake package` and `mkpkg package` do
-# the same; command-line variables travel along.
-_MKPKG_CMDVARS=		${.MAKEOVERRIDES:O:u:N.*:@v@${v}=${${v}:Q}@}
+# the same; command-line variables travel along, and MKPKG_FLAGS carries
+# mkpkg's own options (bmake package MKPKG_FLAGS="--multiarch bin,lib").
+MKPKG_FLAGS?=
+_MKPKG_CMDVARS=		${.MAKEOVERRIDES:O:u:N.*:NMKPKG_FLAGS:@v@${v}=${${v}:Q}@}
 _MKPKG_TARGETS=		fetch checksum extract patch configure build test install \
 			package clean makesum makepatchsum print-plist install-package
 .MAIN: build
 .for _t_ in ${_MKPKG_TARGETS}
 .PHONY: ${_t_}
 ${_t_}:
-	@${MKPKG} -C ${.CURDIR:Q} ${_t_} ${_MKPKG_CMDVARS}
+	@${MKPKG} ${MKPKG_FLAGS} -C ${.CURDIR:Q} ${_t_} ${_MKPKG_CMDVARS}
 .endfor
 .PHONY: show-var
 show-var:
-	@${MKPKG} -C ${.CURDIR:Q} show-var ${VARNAME} ${_MKPKG_CMDVARS:NVARNAME=*}
+	@${MKPKG} ${MKPKG_FLAGS} -C ${.CURDIR:Q} show-var ${VARNAME} ${_MKPKG_CMDVARS:NVARNAME=*}

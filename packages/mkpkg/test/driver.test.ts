@@ -132,6 +132,8 @@ describe('mkpkg --multiarch bin,lib package on a plain-make package', () => {
     const r = sh('bmake show-var VARNAME=PKGNAME', pkg);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toBe('hello-1.0\n');
+    const m = sh('bmake show-var VARNAME=LIBARCHSUFFIX ABI=32 MKPKG_FLAGS="--multiarch bin,lib"', pkg);
+    expect(m.stdout).toBe('/i86\n');
     const c = sh('bmake clean', pkg);
     expect(c.code, c.stderr).toBe(0);
     expect(fs.existsSync(work())).toBe(false);
