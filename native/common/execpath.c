@@ -10,6 +10,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,6 +95,24 @@ current_dir(void)
 	}
 }
 
+/*
+ * When the program runs as a "#!" interpreter, AT_EXECFN names the script,
+ * not the program.  Non-zero if fn can be read and is not an ELF file.
+ */
+static int
+names_script(const char *fn)
+{
+	unsigned char magic[4];
+	ssize_t n;
+	int fd;
+
+	if ((fd = open(fn, O_RDONLY | O_CLOEXEC)) == -1)
+		return 0;	/* gone (package removed): the candidates will say so */
+	n = read(fd, magic, sizeof(magic));
+	close(fd);
+	return n >= 0 && (n < 4 || memcmp(magic, "\177ELF", 4) != 0);
+}
+
 static char *
 from_auxv(const char **what)
 {
@@ -117,6 +136,11 @@ from_auxv(const char **what)
 	fn = (const char *)getauxval(AT_EXECFN);
 	if (fn == NULL || *fn == '\0') {
 		errno = ENOENT;
+		return NULL;
+	}
+	if (names_script(fn)) {
+		*what = "AT_EXECFN (names the script this program interprets)";
+		errno = ENOEXEC;
 		return NULL;
 	}
 	if ((resolved = realpath(fn, NULL)) != NULL)

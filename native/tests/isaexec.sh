@@ -101,6 +101,18 @@ mkdir "$T/links" && ln -s ../both/bin/foo "$T/links/rel"
 out=$(cd "$T/links" && $VALGRIND ./rel 2>&1); st=$?
 is "through a relative symlink" "$(field bits):$(field 'argv\[0\]'):$st" "64:./rel:0"
 
+# As a script's "#!" interpreter: the kernel runs bin/foo with the script's
+# path as an argument, and AT_EXECFN names the script.
+printf '#!%s/bin/foo\n' "$P" >"$T/script"
+chmod 755 "$T/script"
+if [ -n "$VALGRIND" ]; then
+	skip "as a #! interpreter" "valgrind's /proc/self/exe names the script, not its interpreter"
+else
+	run "$T/script" s1
+	is "as a #! interpreter" "$(field bits):$(field 'argv\[0\]'):$(field 'argv\[1\]'):$(field 'argv\[2\]'):$st" \
+	    "64:$P/bin/foo:$T/script:s1:0"
+fi
+
 # A directory path of 4000 bytes: nothing may be cut short.
 long=$T
 while [ ${#long} -lt 3800 ]; do long=$long/dddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd; done
@@ -270,6 +282,9 @@ elif [ "$(id -u)" -eq 0 ] && unshare -m sh -c 'mount -t tmpfs none /proc' 2>/dev
 	is "no /proc, relative symlink: resolved" "$(field bits):$st" "32:0"
 	out=$(noproc "$T" env PATH="$P/bin:$PATH" foo 2>&1); st=$?
 	is "no /proc, through PATH" "$(field bits):$st" "64:0"
+	out=$(noproc "$T" ./script 2>&1); st=$?
+	is "no /proc, as a #! interpreter: refuses to guess, exit 127" "$st" 127
+	like "no /proc, as a #! interpreter: says why" "$out" "names the script this program interprets"
 	if command -v setpriv >/dev/null; then
 		out=$(noproc "$S" setpriv --reuid=65534 --regid=65534 --clear-groups ./bin/foo 2>&1); st=$?
 		if [ -n "${ASAN_OPTIONS:-}" ]; then
