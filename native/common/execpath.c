@@ -22,8 +22,6 @@
 
 #include "execpath.h"
 
-static const char deleted[] = " (deleted)";
-
 const char *
 path_base(const char *path)
 {
@@ -33,6 +31,9 @@ path_base(const char *path)
 }
 
 #if defined(__linux__)
+/* What /proc/self/exe appends once the executed file has been unlinked. */
+static const char deleted[] = " (deleted)";
+
 /* readlink(2) into a buffer that grows until the target fits. */
 static char *
 read_link(const char *link)

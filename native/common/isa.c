@@ -7,6 +7,9 @@
 #if defined(__linux__)
 #include <sys/auxv.h>
 #endif
+#if defined(__sun)
+#include <sys/systeminfo.h>
+#endif
 
 #include "isa.h"
 
@@ -43,10 +46,55 @@ isa_abi(const char *isa, size_t len)
 static const char *const isas64[] = { "amd64", "i86", NULL };
 static const char *const isas32[] = { "i86", NULL };
 
+#if defined(__sun)
+/*
+ * The kernel's instruction-set list, best first ("amd64 pentium_pro+mmx ...
+ * i86"), as isaexec(3C) uses it; NULL if it cannot be had.  sysinfo(2)
+ * reports the size it needs, NUL included, so the buffer grows to fit.
+ */
+static const char *const *
+kernel_isas(void)
+{
+	long size = 256, n;
+	char *buf = NULL, *nbuf, *p;
+	const char **list;
+	size_t count = 1, i = 0;
+
+	for (;;) {
+		if ((nbuf = realloc(buf, (size_t)size)) == NULL)
+			goto fail;
+		buf = nbuf;
+		if ((n = sysinfo(SI_ISALIST, buf, size)) == -1)
+			goto fail;
+		if (n <= size)
+			break;
+		size = n;
+	}
+	for (p = buf; *p != '\0'; p++)
+		if (*p == ' ')
+			count++;
+	if ((list = calloc(count + 1, sizeof(*list))) == NULL)
+		goto fail;
+	for (p = strtok(buf, " "); p != NULL && i < count; p = strtok(NULL, " "))
+		list[i++] = p;
+	list[i] = NULL;
+	return (const char *const *)list;
+fail:
+	free(buf);
+	return NULL;
+}
+#endif
+
 const char *const *
 native_isas(void)
 {
 	struct utsname u;
+#if defined(__sun)
+	const char *const *k;
+
+	if ((k = kernel_isas()) != NULL && k[0] != NULL)
+		return k;
+#endif
 
 	/* A 32-bit dispatcher may run on a 64-bit kernel: ask the kernel. */
 	if (uname(&u) == 0)
