@@ -33,7 +33,7 @@ async function* fileChunks(file: string): AsyncGenerator<Buffer> {
 }
 
 /** Rough line count of PLIST files (lines average ~30 bytes), to size the de-dup table once. */
-function expectedOutputLines(sources: readonly PlistSource[]): number {
+function expectedLines(sources: readonly PlistSource[]): number {
   let bytes = 0;
   for (const s of sources) {
     if (typeof s !== 'string' || s === '-') continue;
@@ -57,7 +57,7 @@ export async function expandSources(
   sink: (lines: string[]) => void | Promise<void>,
   warn: (message: string) => void,
 ): Promise<number> {
-  const x = new PlistExpander(opts, expectedOutputLines(sources));
+  const x = new PlistExpander(opts, expectedLines(sources));
   let count = 0;
   for (const src of sources) {
     const { name, stream } = openSource(src);
