@@ -102,9 +102,11 @@ export async function makeTree(pkgs: ReadonlyArray<string | { from: string; as: 
   }
   await fs.mkdir(path.join(root, 'distfiles'), { recursive: true });
   await fs.cp(path.join(FIXTURES, 'distfiles'), path.join(root, 'distfiles'), { recursive: true });
-  const env: Record<string, string> = {};
+  // The tree's own mk.conf, so the machine's /etc/mk.conf cannot change
+  // what the tests build.
   const mkconf = path.join(root, 'mk.conf');
-  if (await exists(mkconf)) env['MAKECONF'] = mkconf;
+  if (!(await exists(mkconf))) await fs.writeFile(mkconf, '# mk.conf of an mkpkg end-to-end test tree: defaults only\n');
+  const env: Record<string, string> = { MAKECONF: mkconf };
   return {
     root,
     packages: path.join(root, 'packages'),
