@@ -176,9 +176,9 @@ class Driver {
     }
     const needSources = !(allDone('extract'));
     if (target === 'fetch' || target === 'checksum' || needSources) {
-      await this.fetch();
+      await this.once('fetch', () => this.fetch());
       if (target === 'fetch') return;
-      this.checksum();
+      await this.once('checksum', async () => this.checksum());
       if (target === 'checksum') return;
     }
     if (needSources) await this.checkDepends();
@@ -207,12 +207,26 @@ class Driver {
       touch(cookie(p, 'install'));
     }
     if (!reaches(target, 'package')) return;
-    await this.makePackage();
+    await this.once('package', () => this.makePackage());
     touch(cookie(p, 'package'));
     if (target === 'install-package') await this.installPackage();
   }
 
   // ---- fetch, checksum, depends (once) ----
+
+  /** A phase that runs once: the package's pre-/do-/post- targets (no ABI), do- replacing the built-in. */
+  private async once(phase: 'fetch' | 'checksum' | 'package', builtin: () => Promise<void>): Promise<void> {
+    const p = this.p;
+    const step: Step = { label: phase, log: logFile(p, phase), cwd: p.dir, env: process.env as Record<string, string> };
+    const run = async (target: string) => {
+      const args = Object.entries(p.cmdVars).map(([k, val]) => shQuote(`${k}=${val.replace(/\$/g, '$$$$')}`));
+      await runShell({ ...step, label: target }, `${shQuote(BMAKE)} -f ${shQuote(p.makefile)} ${args.join(' ')} ${target}`);
+    };
+    if (p.targets.has(`pre-${phase}`)) await run(`pre-${phase}`);
+    if (p.targets.has(`do-${phase}`)) await run(`do-${phase}`);
+    else await builtin();
+    if (p.targets.has(`post-${phase}`)) await run(`post-${phase}`);
+  }
 
   private async fetch(): Promise<void> {
     for (const name of splitList(get(this.p.vars, 'DISTFILES'))) await fetchDistfile(name, fetchOpts(this.p, name, this.tty));

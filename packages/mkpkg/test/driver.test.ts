@@ -44,7 +44,8 @@ describe('mkpkg --multiarch bin,lib package on a plain-make package', () => {
       }
       expect(fs.existsSync(path.join(work(), `.logs/build-${abi}.log`))).toBe(true);
     }
-    // The package's post-install ran once per ABI with that ABI's variables.
+    // post-fetch ran once, without an ABI; post-install once per ABI with that ABI's variables.
+    expect(fs.readFileSync(path.join(work(), 'post-fetch-ran'), 'utf8')).toBe('distfiles none\n');
     expect(fs.readFileSync(path.join(work(), 'post-install-ran.32'), 'utf8')).toBe('32 hello-1.0 /i86\n');
     expect(fs.readFileSync(path.join(work(), 'post-install-ran.64'), 'utf8')).toBe('64 hello-1.0 /amd64\n');
   });
