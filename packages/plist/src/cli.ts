@@ -9,7 +9,7 @@ import { foldTree } from './fold.ts';
 const PROG = 'plist-expand';
 
 // yargs is loaded with require(): its two dozen modules then bypass the
-// TypeScript loader's import hooks, which takes a third off start-up.
+// TypeScript loader's import hooks (about 0.1 s less CPU at every start).
 const require = createRequire(import.meta.url);
 const yargs = require('yargs') as typeof import('yargs').default;
 const { hideBin } = require('yargs/helpers') as typeof import('yargs/helpers');
@@ -68,7 +68,7 @@ await runMain(PROG, async () => {
 
   if (argv.fold !== undefined) {
     if (files.length > 0) throw new InputError('--fold reads the staged tree, not PLIST files');
-    await writeOut((await foldTree(argv.fold, opts)));
+    await writeOut(await foldTree(argv.fold, opts));
     return 0;
   }
 
