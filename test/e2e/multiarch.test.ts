@@ -142,6 +142,18 @@ describe('build: mkpkg --multiarch bin,lib package', () => {
     expect(contents.filter((l) => /\/(i86|amd64)\//.test(l))).toEqual([]);
   });
 
+  test('plainhello: the info page is packaged, the info/dir index make install wrote is not', async () => {
+    built('misc/plainhello');
+    const contents = (await packageMember(pkgFile('misc/plainhello'), '+CONTENTS')).split('\n');
+    expect(contents).toContain('info/plainhello.info');
+    expect(contents.filter((l) => /(^|\/)info\/dir$/.test(l))).toEqual([]);
+  });
+
+  test('tickd: MESSAGE becomes +DISPLAY', async () => {
+    built('sysutils/tickd');
+    expect(await packageMember(pkgFile('sysutils/tickd'), '+DISPLAY')).toContain('tickd is an SMF service');
+  });
+
   test('print-plist folds the staged tree back into the single-arch PLIST', async () => {
     built('devel/libmulti');
     const r = await tree.mkpkg('devel/libmulti', ['--multiarch', 'bin,lib', 'print-plist']);
