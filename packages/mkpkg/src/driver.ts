@@ -8,7 +8,7 @@ const lazy = {
   smf: () => import('@mkpkg/smf'),
   pkg: () => import('@mkpkg/pkg'),
 };
-import { type AbiContext, abiEnv, abiToolVars, configureCommands, makeCommands } from './abienv.ts';
+import { type AbiContext, abiEnv, abiToolVars, configureCommands, configureStyle, makeCommands } from './abienv.ts';
 import { checkDistfile, checkPatch, distfileLines, formatDistinfo, keptLines, patchLine, readDistinfo } from './distinfo.ts';
 import { checkElf } from './elfcheck.ts';
 import { extractArchive } from './extract.ts';
@@ -175,6 +175,9 @@ class Driver {
       }
     }
     const needSources = !(allDone('extract'));
+    // The compiler probe overlaps fetch and extract; configure waits for it.
+    const probe = perAbi.includes('configure') && !allDone('configure') ? this.probeCompilers() : undefined;
+    probe?.catch(() => {});
     if (target === 'fetch' || target === 'checksum' || needSources) {
       await this.once('fetch', () => this.fetch());
       if (target === 'fetch') return;
@@ -182,20 +185,37 @@ class Driver {
       if (target === 'checksum') return;
     }
     if (needSources) await this.checkDepends();
-    this.progress = makeProgress(this.pkgname, p.abis, perAbi.length + (reaches(target, 'install') ? 1 : 0), this.tty);
-    if (perAbi.includes('configure') && !allDone('configure')) await this.probeCompilers();
+    const installing = reaches(target, 'install');
+    this.progress = makeProgress(this.pkgname, p.abis, perAbi.length + (installing ? 1 : 0), this.tty);
     const chain = async (abi: Abi) => {
-      for (const ph of perAbi) await this.abiPhase(abi, ph);
+      for (const ph of perAbi) {
+        if (ph === 'configure' && probe) await probe;
+        await this.abiPhase(abi, ph);
+      }
     };
     if (this.o.parallelAbis && p.abis.length > 1) {
-      const results = await Promise.allSettled(p.abis.map(chain));
+      // Extract to build side by side; each install waits for its own build
+      // and for the install before it, so installs keep MULTIARCH_ABIS order
+      // but the first can run while a later ABI is still building.
+      const builds = p.abis.map(chain);
+      let previous: Promise<void> = Promise.resolve();
+      const installs = p.abis.map((abi, i) => {
+        const before = previous;
+        previous = (async () => {
+          await before;
+          await builds[i];
+          if (installing) await this.abiPhase(abi, 'install');
+        })();
+        return previous;
+      });
+      const results = await Promise.allSettled([...builds, ...installs]);
       const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed) throw failed.reason;
     } else {
       for (const abi of p.abis) await chain(abi);
+      if (installing) for (const abi of p.abis) await this.abiPhase(abi, 'install');
     }
-    if (!reaches(target, 'install')) return;
-    for (const abi of p.abis) await this.abiPhase(abi, 'install');
+    if (!installing) return;
     if (target === 'print-plist') {
       const lines = await this.printPlist();
       this.progress.stop();
@@ -371,7 +391,11 @@ class Driver {
         return;
       }
       case 'configure':
-        for (const { dir, cmd } of configureCommands(c)) await runShell({ ...step, cwd: path.resolve(c.wrksrc, dir) }, cmd);
+        for (const { dir, cmd } of configureCommands(c)) {
+          // An out-of-source cmake build directory (CONFIGURE_DIRS=build, CMAKE_ARG_PATH=..) is made here.
+          if (configureStyle(v) === 'cmake') fs.mkdirSync(path.resolve(c.wrksrc, dir), { recursive: true });
+          await runShell({ ...step, cwd: path.resolve(c.wrksrc, dir) }, cmd);
+        }
         for (const f of splitList(get(v, 'PKGCONFIG_OVERRIDE'))) {
           const file = path.resolve(c.wrksrc, f);
           if (!fs.existsSync(file)) throw new InputError(`PKGCONFIG_OVERRIDE names ${f}, which is not in WRKSRC (ABI ${abi})`, { where: { file: p.makefile } });
