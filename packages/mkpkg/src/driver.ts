@@ -1,13 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { type Abi, BMAKE, bmakeVars, InputError, UserError, machineArch, pkgMatch, probeCompiler, splitList } from '@mkpkg/platform';
-// The packages below are loaded when a phase needs them: a re-run where
-// everything is done should not pay for loading them.
-const lazy = {
-  plist: () => import('@mkpkg/plist'),
-  smf: () => import('@mkpkg/smf'),
-  pkg: () => import('@mkpkg/pkg'),
-};
 import { type AbiContext, abiEnv, abiToolVars, configureCommands, configureStyle, makeCommands } from './abienv.ts';
 import { checkDistfile, checkPatch, distfileLines, formatDistinfo, keptLines, patchLine, readDistinfo } from './distinfo.ts';
 import { checkElf } from './elfcheck.ts';
@@ -19,6 +12,14 @@ import { type PackageDir, type Vars, abiCmdVars, get, isYes, loadPackage } from 
 import { type Progress, makeProgress } from './progress.ts';
 import { type Step, logNote, runShell } from './run.ts';
 import { parseAssignments, shQuote } from './shell.ts';
+
+// The packages below are loaded when a phase needs them: a re-run where
+// everything is done should not pay for loading them.
+const lazy = {
+  plist: () => import('@mkpkg/plist'),
+  smf: () => import('@mkpkg/smf'),
+  pkg: () => import('@mkpkg/pkg'),
+};
 
 export const ABI_PHASES = ['extract', 'patch', 'configure', 'build', 'test', 'install'] as const;
 export type AbiPhase = (typeof ABI_PHASES)[number];
