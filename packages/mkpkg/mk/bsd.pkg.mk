@@ -7,9 +7,22 @@
 .if defined(DISTNAME)
 PKGNAME?=		${DISTNAME}
 .endif
+# PKGREVISION makes foo-1.0 into foo-1.0nb2, as in pkgsrc.
+PKGNAME_NOREV:=		${PKGNAME}
+.if defined(PKGREVISION) && !empty(PKGREVISION) && ${PKGREVISION} != "0"
+PKGNAME:=		${PKGNAME_NOREV}nb${PKGREVISION}
+.endif
 PKGBASE?=		${PKGNAME:C/-[^-]*$//}
 PKGVERSION?=		${PKGNAME:C/^.*-//}
 EXTRACT_SUFX?=		.tar.gz
+
+# A few of pkgsrc's site lists, so MASTER_SITES= ${MASTER_SITE_GNU:=hello/}
+# works unchanged (MASTER_SITE_OVERRIDE and DISTDIR are tried first anyway).
+MASTER_SITE_GNU?=	https://ftp.gnu.org/gnu/ https://ftpmirror.gnu.org/
+MASTER_SITE_SOURCEFORGE?=	https://downloads.sourceforge.net/sourceforge/
+MASTER_SITE_GITHUB?=	https://github.com/
+MASTER_SITE_PYPI?=	https://files.pythonhosted.org/packages/source/
+MASTER_SITE_BACKUP?=	https://cdn.NetBSD.org/pub/pkgsrc/distfiles/
 .if defined(DISTNAME)
 DISTFILES?=		${DISTNAME}${EXTRACT_SUFX}
 .endif

@@ -63,6 +63,11 @@ export function abiToolVars(env: Readonly<Record<string, string>>): Record<strin
  * MAKE_JOBS from mk.conf, else the number of CPUs; when `sharing` ABIs build
  * side by side, the CPUs are divided between them so they do not fight.
  */
+/** pkgsrc's yes/no switches that default to yes (CONFIGURE_HAS_MANDIR, …). */
+function isNo(v: Vars, name: string): boolean {
+  return get(v, name).trim().toLowerCase() === 'no';
+}
+
 export function makeJobs(v: Vars, sharing = 1): number {
   const n = Number.parseInt(get(v, 'MAKE_JOBS'), 10);
   if (Number.isFinite(n) && n > 0) return n;
@@ -118,8 +123,8 @@ export function configureCommands(c: AbiContext): { dir: string; cmd: string }[]
     `--prefix=${prefix}`,
     `--build=${triplet}`,
     `--host=${triplet}`,
-    `--mandir=${prefix}/${get(v, 'PKGMANDIR') || 'man'}`,
-    `--infodir=${prefix}/${get(v, 'PKGINFODIR') || 'info'}`,
+    ...(isNo(v, 'CONFIGURE_HAS_MANDIR') ? [] : [`--mandir=${prefix}/${get(v, 'PKGMANDIR') || 'man'}`]),
+    ...(isNo(v, 'CONFIGURE_HAS_INFODIR') ? [] : [`--infodir=${prefix}/${get(v, 'PKGINFODIR') || 'info'}`]),
     ...(libdir ? [`--libdir=${prefix}/lib${s.lib}`] : []),
     ...(bindir ? [`--bindir=${prefix}/bin${s.bin}`, `--sbindir=${prefix}/sbin${s.bin}`] : []),
   ];
