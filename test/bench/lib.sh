@@ -1,8 +1,10 @@
 # Shared by the dispatcher benchmarks (isaexec.sh, verexec.sh): sourced, not
-# run.  bench_setup builds the helpers in native/ into a scratch directory:
+# run.  bench_setup builds the helpers of test/bench/native/ into a scratch
+# directory:
 #   $BENCH_TMP/noop     static no-op target (the baseline, a)
 #   $BENCH_TMP/floor    "floor TARGET ARGS...": one bare execve (the floor, b)
 #   $BENCH_TMP/timeit   interleaved timing loop, median µs per invocation
+#                       (-c: CPU time too)
 # bench_report prints what b and c add over a and the ratio (c-a)/(b-a).
 set -eu
 
