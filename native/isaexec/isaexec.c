@@ -8,9 +8,9 @@
  * Exit status when nothing ran: 127 not found (or ABI unusable), 126 found
  * but not executable, 2 run as "isaexec" itself.
  *
- * Every command pays for this program's start-up, so it avoids stdio: its
- * formatting code would triple the size of the static binary that the
- * kernel maps on every invocation.  Messages are assembled by hand.
+ * Every command pays for this program's start-up, so it avoids stdio (its
+ * formatting code would make the static binary half as large again) and,
+ * for paths of the usual length, the heap.  Messages are assembled by hand.
  */
 #include <errno.h>
 #include <stdarg.h>
