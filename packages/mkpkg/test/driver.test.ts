@@ -127,6 +127,7 @@ describe('mkpkg --multiarch bin,lib package on a plain-make package', () => {
     expect(mkpkg(['-C', pkg, 'show-var', 'PKGNAME']).stdout).toBe('hello-1.0\n');
     expect(mkpkg(['-C', pkg, '--multiarch', 'bin,lib', 'show-var', 'MAKE_FLAGS', 'ABI=32']).stdout).toContain('BINDIR=bin/i86');
     expect(mkpkg(['-C', pkg, 'show-var', 'PREFIX', 'PREFIX=/opt/t']).stdout).toBe('/opt/t\n');
+    expect(mkpkg(['-C', pkg, 'show-var', 'PKGNAME', 'PKGREVISION=3']).stdout).toBe('hello-1.0nb3\n');
   });
 
   test('bmake targets in the package directory call mkpkg (bmake show-var, bmake clean)', () => {

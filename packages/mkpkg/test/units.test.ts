@@ -93,6 +93,26 @@ describe('per-ABI environment and configure', () => {
     expect(c64?.cmd).toContain('--libdir=/usr/pkg/lib --bindir=/usr/pkg/bin/amd64');
   });
 
+  test("HAS_CONFIGURE runs the package's own script with CONFIGURE_ARGS only; CONFIGURE_HAS_MANDIR=no drops --mandir", () => {
+    const own = new Map([...vars, ['GNU_CONFIGURE', ''], ['HAS_CONFIGURE', 'yes'], ['CONFIGURE_SCRIPT', './Configure']]);
+    expect(configureCommands({ ...ctx('32'), vars: own })).toEqual([{ dir: '/w/src', cmd: './Configure --disable-nls' }]);
+    const noman = new Map([...vars, ['CONFIGURE_HAS_MANDIR', 'no']]);
+    expect(configureCommands({ ...ctx('64'), vars: noman })[0]?.cmd).not.toContain('--mandir');
+  });
+
+  test('cmake: per-ABI install dirs, Release, and for ABI 32 the settings that keep it out of 64-bit library dirs', () => {
+    const cm = new Map([...vars, ['GNU_CONFIGURE', ''], ['USE_CMAKE', 'yes'], ['CMAKE_ARG_PATH', '..']]);
+    const c32 = configureCommands({ ...ctx('32'), vars: cm })[0]?.cmd ?? '';
+    expect(c32).toContain('-DCMAKE_INSTALL_LIBDIR:PATH=lib/i86');
+    expect(c32).toContain('-DCMAKE_INSTALL_BINDIR:PATH=bin/i86');
+    expect(c32).toContain('-DCMAKE_LIBRARY_ARCHITECTURE=i386-linux-gnu');
+    expect(c32).toContain('-DCMAKE_BUILD_TYPE=Release');
+    expect(c32).toMatch(/ \.\.$/);
+    const c64 = configureCommands({ ...ctx('64'), vars: cm })[0]?.cmd ?? '';
+    expect(c64).toContain('-DCMAKE_INSTALL_LIBDIR:PATH=lib ');
+    expect(c64).not.toContain('i386-linux-gnu');
+  });
+
   test('make: MAKE_JOBS for build, DESTDIR for install', () => {
     expect(makeCommands(ctx('64'), 'build')[0]?.cmd).toBe('make -j3 -f Makefile all');
     expect(makeCommands(ctx('64'), 'install')[0]?.cmd).toBe('make -f Makefile DESTDIR=/w/.stage/64 install');
