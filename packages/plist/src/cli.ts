@@ -14,6 +14,12 @@ const require = createRequire(import.meta.url);
 const yargs = require('yargs') as typeof import('yargs').default;
 const { hideBin } = require('yargs/helpers') as typeof import('yargs/helpers');
 
+// A reader that stops early (`plist-expand PLIST | head`) is not an error: stop quietly.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
+
 await runMain(PROG, async () => {
   const argv = await yargs(hideBin(process.argv))
     .scriptName(PROG)

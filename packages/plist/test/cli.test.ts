@@ -1,7 +1,8 @@
+import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fixtures, lines, runCli, tempDir } from './helpers.ts';
+import { fixtures, lines, repoRoot, runCli, tempDir } from './helpers.ts';
 
 const worked = path.join(fixtures, 'worked-example.PLIST');
 const expected = lines(readFileSync(path.join(fixtures, 'worked-example.SunOS.expected'), 'utf8'));
@@ -89,6 +90,15 @@ describe('every option on the command line', () => {
       'bin/amd64/footool', 'bin/i86/footool', '@link lib/isaexec bin/footool',
       'sbin/amd64/footoold', 'sbin/i86/footoold', '@link lib/isaexec sbin/footoold', 'man/man1/footool.1',
     ]);
+  });
+  it('stops quietly when the reader closes the pipe early', () => {
+    const d = tempDir();
+    const big = path.join(d, 'PLIST');
+    writeFileSync(big, Array.from({ length: 200_000 }, (_, i) => `bin/cmd${i}`).join('\n') + '\n');
+    const bin = path.join(repoRoot, 'packages/plist/bin/plist-expand.mjs');
+    const r = spawnSync('sh', ['-c', `"${process.execPath}" "${bin}" --opsys SunOS --multiarch bin "${big}" | head -n 1`], { encoding: 'utf8' });
+    expect(r.stdout).toBe("bin/amd64/cmd0\n");
+    expect(r.stderr).toBe('');
   });
   it('refuses flags that do not go together', () => {
     expect(runCli(['--json']).stderr).toContain('--json goes with --check');
