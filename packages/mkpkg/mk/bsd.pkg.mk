@@ -72,6 +72,16 @@ MAKE_PROGRAM?=		${MAKE}
 MAKE_PROGRAM?=		${:!command -v gmake || command -v make || echo make!}
 .endif
 
+# SUBST (pkgsrc's mk/subst.mk, the common part): per class one shell
+# command that mkpkg runs in WRKSRC, per ABI, at SUBST_STAGE.<class>.
+_MKPKG_SUBST_STAGES=	${SUBST_CLASSES:@c@${c}=${SUBST_STAGE.${c}}@}
+_MKPKG_AT=		@
+.for _c_ in ${SUBST_CLASSES}
+_MKPKG_SUBST_CMD.${_c_}=	for f in ${SUBST_FILES.${_c_}}; do [ -f "$$f" ] || continue; \
+	sed ${SUBST_SED.${_c_}} ${SUBST_VARS.${_c_}:@v@-e s,${_MKPKG_AT}${v}${_MKPKG_AT},${${v}:S/,/\\,/g:Q},g@} "$$f" >"$$f.mkpkg-subst" && \
+	cat "$$f.mkpkg-subst" >"$$f" && rm -f "$$f.mkpkg-subst" || exit 1; echo "substituted in $$f"; done
+.endfor
+
 # bmake targets map onto mkpkg, so `bmake package` and `mkpkg package` do
 # the same; command-line variables travel along, and MKPKG_FLAGS carries
 # mkpkg's own options (bmake package MKPKG_FLAGS="--multiarch bin,lib").

@@ -328,11 +328,32 @@ class Driver {
       fs.mkdirSync(root, { recursive: true });
       for (const d of splitList(get(v, 'INSTALLATION_DIRS'))) fs.mkdirSync(path.isAbsolute(d) ? path.join(p.stageDir(abi), d) : path.join(root, d), { recursive: true });
     }
+    await this.subst(abi, `pre-${phase}`, step);
     await this.packageTarget(abi, `pre-${phase}`, step);
     if (p.targets.has(`do-${phase}`)) await this.packageTarget(abi, `do-${phase}`, step);
     else await this.builtin(abi, phase, step);
+    await this.subst(abi, `post-${phase}`, step);
     await this.packageTarget(abi, `post-${phase}`, step);
     touch(cookie(p, phase, abi));
+  }
+
+  /**
+   * SUBST classes whose SUBST_STAGE is this stage (pkgsrc runs them before
+   * the package's own target of the same name), in this ABI's WRKSRC.
+   */
+  private async subst(abi: Abi, stage: string, step: Step): Promise<void> {
+    const p = this.p;
+    const v = p.abiVars.get(abi) as Vars;
+    for (const entry of splitList(get(p.vars, '_MKPKG_SUBST_STAGES'))) {
+      const [cls, st] = entry.split('=') as [string, string | undefined];
+      if (!st || !/^(post-extract|(pre|post)-(patch|configure|build|install))$/.test(st)) {
+        throw new InputError(`SUBST_STAGE.${cls} is '${st ?? ''}'; mkpkg runs SUBST at post-extract or pre-/post-<patch|configure|build|install>`, {
+          where: { file: p.makefile },
+        });
+      }
+      if (st !== stage) continue;
+      await runShell({ ...step, label: `SUBST ${cls} (ABI ${abi})` }, get(v, `_MKPKG_SUBST_CMD.${cls}`));
+    }
   }
 
   /** A package's own pre-/do-/post- target, run by bmake with this ABI's variables. */

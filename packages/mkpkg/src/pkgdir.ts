@@ -27,7 +27,7 @@ export const PACKAGE_VARS = [
   'BUILD_TARGET', 'INSTALL_TARGET', 'TEST_TARGET', 'INSTALLATION_DIRS', 'USE_TOOLS', 'USE_LIBTOOL', 'USE_LANGUAGES',
   'PKGCONFIG_OVERRIDE', 'INFO_FILES', 'PLIST_SUBST', 'PLIST_VARS', '_MKPKG_PLIST_ON', 'FILES_SUBST', 'MESSAGE_SUBST',
   'USE_MULTIARCH', 'MULTIARCH_DIRS.bin', 'MULTIARCH_DIRS.lib', 'MULTIARCH_SKIP_DIRS.bin', 'MULTIARCH_SKIP_DIRS.lib',
-  'NO_MULTIARCH_LIBDIR', 'DEPENDS', 'CONFLICTS', 'ISAEXEC_DEPENDS', 'MKPKG', 'MKPKG_NATIVEDIR',
+  'NO_MULTIARCH_LIBDIR', 'SUBST_CLASSES', '_MKPKG_SUBST_STAGES', 'DEPENDS', 'CONFLICTS', 'ISAEXEC_DEPENDS', 'MKPKG', 'MKPKG_NATIVEDIR',
   'CC', 'CXX', 'CPP', 'CFLAGS', 'CXXFLAGS', 'CPPFLAGS', 'LDFLAGS', '.ALLTARGETS', '.CURDIR', '.MAKE.MAKEFILES',
   ...MKCONF_VARS,
 ] as const;
@@ -107,7 +107,8 @@ export async function loadPackage(dir: string, opts: LoadOptions = {}): Promise<
       throw new InputError('the package sets neither PKGNAME nor DISTNAME', { where: { file: makefile } });
     }
     const layout = deriveLayout(abs, makefile, vars, cmdVars, opts.cliMultiarch);
-    const abiNames = [...new Set([...names, ...smf.smfVarNames(splitList(get(vars, 'SMF_METHODS')))])];
+    const substCmds = splitList(get(vars, 'SUBST_CLASSES')).map((c) => `_MKPKG_SUBST_CMD.${c}`);
+    const abiNames = [...new Set([...names, ...smf.smfVarNames(splitList(get(vars, 'SMF_METHODS'))), ...substCmds])];
     const abiVars = new Map<Abi, Vars>();
     await Promise.all(
       layout.platform.abis.map(async (abi) => {

@@ -72,6 +72,8 @@ describe('mkpkg --multiarch bin,lib package on a plain-make package', () => {
   test('the absolute symlink into DESTDIR became relative, and info/dir is gone', () => {
     const d = path.join(work(), '.destdir/usr/pkg');
     expect(fs.readlinkSync(path.join(d, 'share/doc/hello/README.txt'))).toBe('README');
+    // SUBST_VARS replaced @PKGNAME@ at pre-configure, in each ABI's copy (identical, so no conflict).
+    expect(fs.readFileSync(path.join(d, 'share/doc/hello/README'), 'utf8')).toBe('hello, a test program for mkpkg (hello-1.0)\n');
     expect(fs.existsSync(path.join(d, 'info/dir'))).toBe(false);
   });
 
