@@ -1,5 +1,5 @@
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
-import { UserError } from '@mkpkg/platform';
+import { InputError } from '@mkpkg/platform';
 import { PlistExpander } from './expand.ts';
 import { readLineBatches } from './lines.ts';
 import type { ExpandOptions } from './options.ts';
@@ -96,7 +96,7 @@ function readError(err: unknown, name: string): unknown {
   const e = err as NodeJS.ErrnoException;
   if (e && typeof e.code === 'string' && e.syscall) {
     const why = e.code === 'ENOENT' ? 'no such file' : e.code === 'EISDIR' ? 'is a directory' : e.message;
-    return new UserError(`${name}: cannot read PLIST: ${why}`, { exitCode: 2 });
+    return new InputError(`${name}: cannot read PLIST: ${why}`);
   }
   return err;
 }

@@ -97,7 +97,7 @@ describe('every option on the command line', () => {
     writeFileSync(big, Array.from({ length: 200_000 }, (_, i) => `bin/cmd${i}`).join('\n') + '\n');
     const bin = path.join(repoRoot, 'packages/plist/bin/plist-expand.mjs');
     const r = spawnSync('sh', ['-c', `"${process.execPath}" "${bin}" --opsys SunOS --multiarch bin "${big}" | head -n 1`], { encoding: 'utf8' });
-    expect(r.stdout).toBe("bin/amd64/cmd0\n");
+    expect(r.stdout).toBe('bin/amd64/cmd0\n');
     expect(r.stderr).toBe('');
   });
   it('refuses flags that do not go together', () => {
