@@ -1,3 +1,5 @@
+import { InputError } from '@mkpkg/platform';
+
 /** Quotes one word for /bin/sh. */
 export function shQuote(s: string): string {
   return /^[A-Za-z0-9_@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
@@ -16,7 +18,7 @@ export function splitShellWords(s: string): string[] {
     const c = s[i] as string;
     if (c === "'") {
       const end = s.indexOf("'", i + 1);
-      if (end < 0) throw new Error(`unterminated ' in: ${s}`);
+      if (end < 0) throw new InputError(`unterminated ' in the value '${s}'`, { hint: 'quote list values with ${VAR:Q}' });
       cur += s.slice(i + 1, end);
       i = end;
       inWord = true;
@@ -26,7 +28,7 @@ export function splitShellWords(s: string): string[] {
         if (s[i] === '\\' && i + 1 < s.length && '$`"\\\n'.includes(s[i + 1] as string)) i++;
         cur += s[i];
       }
-      if (i >= s.length) throw new Error(`unterminated " in: ${s}`);
+      if (i >= s.length) throw new InputError(`unterminated " in the value '${s}'`, { hint: 'quote list values with ${VAR:Q}' });
       inWord = true;
     } else if (c === '\\' && i + 1 < s.length) {
       cur += s[++i];

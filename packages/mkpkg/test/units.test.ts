@@ -16,6 +16,7 @@ describe('shell words', () => {
     expect(parseAssignments(`PREFIX=/usr/pkg NAME=hello\\ world`)).toEqual({ PREFIX: '/usr/pkg', NAME: 'hello world' });
     expect(shQuote("it's")).toBe(`'it'\\''s'`);
     expect(shQuote('/usr/pkg')).toBe('/usr/pkg');
+    expect(() => splitShellWords(`A='open`)).toThrow(InputError);
   });
 
   test('VAR=value words; anything else is bad usage', () => {
