@@ -238,7 +238,10 @@ class Driver {
   /** A phase that runs once: the package's pre-/do-/post- targets (no ABI), do- replacing the built-in. */
   private async once(phase: 'fetch' | 'checksum' | 'package', builtin: () => Promise<void>): Promise<void> {
     const p = this.p;
-    const step: Step = { label: phase, log: logFile(p, phase), cwd: p.dir, env: process.env as Record<string, string> };
+    const env: Record<string, string> = {};
+    // Not the MAKEFLAGS of a `bmake package` that started us: its variables come as cmdVars.
+    for (const [k, val] of Object.entries(process.env)) if (val !== undefined && !/^(MAKEFLAGS|MAKELEVEL|MFLAGS)$/.test(k)) env[k] = val;
+    const step: Step = { label: phase, log: logFile(p, phase), cwd: p.dir, env };
     const run = async (target: string) => {
       const args = Object.entries(p.cmdVars).map(([k, val]) => shQuote(`${k}=${val.replace(/\$/g, '$$$$')}`));
       await runShell({ ...step, label: target }, `${shQuote(BMAKE)} -f ${shQuote(p.makefile)} ${args.join(' ')} ${target}`);
