@@ -10,15 +10,16 @@ afterAll(() => {
   if (root) fs.rmSync(root, { recursive: true, force: true });
 });
 
-test('install-package installs the (single-ABI) package into PREFIX and registers it in PKG_DBDIR', async () => {
+test('bmake install-package installs the (single-ABI) package into PREFIX and registers it in PKG_DBDIR', async () => {
   const t = await helloTree();
   root = t.root;
   expect(mkpkg(['-C', t.pkg, 'makesum']).code).toBe(0);
   const prefix = path.join(root, 'opt');
   const pkgdb = path.join(root, 'pkgdb');
   const vars = [`PREFIX=${prefix}`, `LOCALBASE=${prefix}`, `PKG_DBDIR=${pkgdb}`];
+  // Through the glue: `bmake install-package VAR=value` runs mkpkg with the variables.
   // Without multiarch there is no @link lib/isaexec, hence no isaexec dependency to install first.
-  const r = mkpkg(['-C', t.pkg, 'install-package', ...vars]);
+  const r = sh(`bmake install-package ${vars.join(' ')}`, t.pkg);
   expect(r.code, r.stderr).toBe(0);
   expect(fs.existsSync(path.join(pkgdb, 'hello-1.0/+CONTENTS'))).toBe(true);
   // One build, for the default ABI, with empty suffixes.
