@@ -75,3 +75,37 @@ export function readElf(file: string): ElfInfo | undefined {
   }
   return { bits, machine, type, runpath };
 }
+
+/**
+ * A static library (ar archive) holds ELF objects; the class of the first
+ * one is the archive's. undefined when the file is no archive or holds no ELF.
+ */
+export function readArchiveElf(file: string): Pick<ElfInfo, 'bits' | 'machine'> | undefined {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const magic = Buffer.alloc(8);
+    if (fs.readSync(fd, magic, 0, 8, 0) < 8 || magic.toString('latin1') !== '!<arch>\n') return undefined;
+    const size = fs.fstatSync(fd).size;
+    const hdr = Buffer.alloc(60);
+    const head = Buffer.alloc(20);
+    for (let off = 8; off + 60 <= size; ) {
+      fs.readSync(fd, hdr, 0, 60, off);
+      const name = hdr.toString('latin1', 0, 16).trim();
+      const len = Number.parseInt(hdr.toString('latin1', 48, 58).trim(), 10);
+      if (!Number.isFinite(len)) return undefined;
+      const data = off + 60;
+      // Skip the symbol and long-name tables; the first real member decides.
+      if (name !== '/' && name !== '//' && name !== '/SYM64/' && !name.startsWith('__.SYMDEF')) {
+        if (fs.readSync(fd, head, 0, 20, data) === 20 && head.readUInt32BE(0) === 0x7f454c46) {
+          const bits = head[4] === 2 ? 64 : head[4] === 1 ? 32 : undefined;
+          if (bits === undefined) return undefined;
+          return { bits, machine: head[5] === 2 ? head.readUInt16BE(18) : head.readUInt16LE(18) };
+        }
+      }
+      off = data + len + (len % 2);
+    }
+    return undefined;
+  } finally {
+    fs.closeSync(fd);
+  }
+}

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { type Abi, type Multiarch, type Platform, UserError } from '@mkpkg/platform';
-import { EM_386, EM_X86_64, readElf } from './elf.ts';
+import { EM_386, EM_X86_64, readArchiveElf, readElf } from './elf.ts';
 import { walk } from './merge.ts';
 
 export interface ElfCheckOptions {
@@ -59,14 +59,15 @@ export function checkElf(o: ElfCheckOptions): number {
   for (const e of walk(o.root)) {
     if (e.kind !== 'file') continue;
     if (o.skipDirs.some((d) => under(e.rel, d))) continue;
-    const info = readElf(path.join(o.root, e.rel));
+    const file = path.join(o.root, e.rel);
+    const info = readElf(file) ?? (e.rel.endsWith('.a') ? archiveInfo(file) : undefined);
     if (!info) continue;
     n++;
     const abi = abiOfPath(e.rel, o);
     const want = Number(abi);
     const x86 = info.machine === EM_386 || info.machine === EM_X86_64;
     if (info.bits !== want || (x86 && info.machine !== MACHINE[abi])) {
-      problems.push(`  ${e.rel}: ${info.bits}-bit object in a directory of ABI ${abi} (expected ${want}-bit)`);
+      problems.push(`  ${e.rel}: ${info.bits}-bit ${e.rel.endsWith('.a') ? 'objects' : 'object'} in a directory of ABI ${abi} (expected ${want}-bit)`);
     }
     const foreign = foreignLibDirs(abi, o);
     for (const rp of info.runpath) {
@@ -80,4 +81,9 @@ export function checkElf(o: ElfCheckOptions): number {
     });
   }
   return n;
+}
+
+function archiveInfo(file: string) {
+  const a = readArchiveElf(file);
+  return a ? { ...a, type: 1, runpath: [] as string[] } : undefined;
 }

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { platformFor, UserError } from '@mkpkg/platform';
-import { EM_386, EM_X86_64, readElf } from '../src/elf.ts';
+import { EM_386, EM_X86_64, readArchiveElf, readElf } from '../src/elf.ts';
 import { abiOfPath, checkElf } from '../src/elfcheck.ts';
 import { sh } from './helpers.ts';
 
@@ -38,6 +38,19 @@ describe('readElf', () => {
   });
 });
 
+describe('readArchiveElf', () => {
+  test('the class of the objects in a static library', () => {
+    for (const bits of ['32', '64']) {
+      const src = path.join(tmp, 's.c');
+      fs.writeFileSync(src, 'int s(void) { return 2; }\n');
+      const r = sh(`gcc -m${bits} -c -o ${tmp}/s${bits}.o ${src} && ar rcs ${tmp}/libs${bits}.a ${tmp}/s${bits}.o`);
+      expect(r.code, r.stderr).toBe(0);
+      expect(readArchiveElf(path.join(tmp, `libs${bits}.a`))?.bits).toBe(Number(bits));
+    }
+    expect(readArchiveElf(path.join(tmp, 'a32.so'))).toBeUndefined();
+  });
+});
+
 describe('checkElf', () => {
   const opts = (root: string) => ({ root, prefix: '/usr/pkg', platform, multiarch, binDirs: ['bin', 'sbin'], libDirs: ['lib'], skipDirs: ['lib/svc'] });
 
@@ -61,6 +74,9 @@ describe('checkElf', () => {
     const root = path.join(tmp, 'bad');
     cc('64', path.join(root, 'lib/i86/libwrong.so'));
     cc('64', path.join(root, 'lib/librp.so'), '-Wl,-rpath,/usr/pkg/lib/i86');
+    // What libtool's multi-os-directory logic does: 32-bit libraries in lib32/, outside every ABI dir.
+    cc('32', path.join(root, 'lib32/libmos.so'));
+    fs.copyFileSync(path.join(tmp, 'libs64.a'), path.join(root, 'lib/i86/libs.a'));
     let err: unknown;
     try {
       checkElf(opts(root));
@@ -71,5 +87,7 @@ describe('checkElf', () => {
     const msg = (err as Error).message;
     expect(msg).toContain('lib/i86/libwrong.so: 64-bit object in a directory of ABI 32');
     expect(msg).toContain('lib/librp.so: RUNPATH entry /usr/pkg/lib/i86 is a library directory of another ABI');
+    expect(msg).toContain('lib32/libmos.so: 32-bit object in a directory of ABI 64');
+    expect(msg).toContain('lib/i86/libs.a: 64-bit objects in a directory of ABI 32');
   });
 });
