@@ -1,9 +1,9 @@
-export { runTarget, showVars, TARGETS, ABI_PHASES, type Target, type AbiPhase, type DriverOptions } from './driver.ts';
+export { runTarget, showVars, pkgconfigWithRpath, infoFragments, TARGETS, ABI_PHASES, type Target, type AbiPhase, type DriverOptions } from './driver.ts';
 export { loadPackage, abiCmdVars, type PackageDir, type LoadOptions, type Vars } from './pkgdir.ts';
 export { abiEnv, configureCommands, makeCommands, configureStyle, type AbiContext } from './abienv.ts';
 export { parseDistinfo, readDistinfo, checkDistfile, checkPatch, formatDistinfo, distfileLines, patchLine, patchDigest } from './distinfo.ts';
 export { mergeStages, rewriteAbsoluteLinks, genericHeader, incarchEntries, type MergeOptions, type StageTree } from './merge.ts';
-export { readElf, type ElfInfo } from './elf.ts';
+export { readElf, readArchiveElf, type ElfInfo } from './elf.ts';
 export { checkElf, abiOfPath, type ElfCheckOptions } from './elfcheck.ts';
 export { extractArchive, archiveKind } from './extract.ts';
 export { fetchDistfile, candidateUrls } from './fetch.ts';
