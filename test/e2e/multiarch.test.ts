@@ -131,6 +131,8 @@ describe('build: mkpkg --multiarch bin,lib package', () => {
     expect(contents.filter((l) => l.startsWith('bin/multiinfo'))).toEqual([]);
     const info = await packageMember(pkgFile('devel/libmulti'), '+BUILD_INFO');
     expect(info).toMatch(/^MULTIARCH_ABIS=\s*32 64$/m);
+    // Old enough for any libarchive-era pkg_add to take the package without -f.
+    expect(info).toMatch(/^PKGTOOLS_VERSION=20091115$/m);
   });
 
   test('isaexec: a single-ABI package with both dispatchers and their man pages, no ABI directories', async () => {
