@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { ReadEntry } from 'tar';
 import { InputError, UserError, bestMatch, pkgMatch, splitPkgName } from '@mkpkg/platform';
 import { isMetaName, readArchive, readMetadata, type Metadata, type MetaName } from './archive.ts';
-import { type PayloadItem, type PlistEntry, formatExec, ownedPaths, parseContents, payloadOf } from './contents.ts';
+import { type PayloadItem, type PlistEntry, formatExec, parseContents, payloadOf } from './contents.ts';
 import { Journal } from './journal.ts';
 import { parseBuildInfo } from './metadata.ts';
 import { fileOwners, listInstalled, pkgdbDir, readInstalledContents, underDestdir, updateRequiredBy } from './pkgdb.ts';
@@ -70,9 +70,19 @@ async function preflight(file: string, pkgname: string, prefix: string, entries:
     throw new UserError(`${file}: ${pkgname} needs ${missing.map((m) => `'${m}'`).join(', ')}, not installed in ${dbdir}`, { hint: 'install the dependencies first' });
   }
   const owners = await fileOwners(dbdir, pkgname);
-  for (const p of ownedPaths(entries)) {
-    const owner = owners.get(path.posix.join(prefix, p));
-    if (owner) throw new UserError(`${pkgname}: ${path.posix.join(prefix, p)} belongs to installed package ${owner}`, { hint: `delete ${owner} first, or remove the file from one of the packages` });
+  for (const item of payloadOf(entries)) {
+    const rel = item.kind === 'file' ? item.path : item.kind === 'link' ? item.dst : undefined;
+    if (rel === undefined) continue;
+    const abs = path.posix.join(prefix, rel);
+    const holders = owners.get(abs) ?? [];
+    // The same @link (same destination, same source) may be shared: each
+    // version of a verexec'd interpreter delivers bin/<cmd> -> lib/verexec.
+    const src = item.kind === 'link' ? path.posix.join(prefix, item.src) : undefined;
+    const other = holders.find((h) => src === undefined || h.linkSrc !== src);
+    if (other) {
+      const what = other.linkSrc !== undefined ? `a hard link to ${other.linkSrc}` : 'a file';
+      throw new UserError(`${pkgname}: ${abs} belongs to installed package ${other.pkg} (${what})`, { hint: `delete ${other.pkg} first, or remove the file from one of the packages` });
+    }
   }
   return [...new Set(deps)];
 }
@@ -155,6 +165,12 @@ async function extract(file: string, payload: readonly PayloadItem[], j: Journal
           throw new UserError(`@link ${item.src} ${item.dst}: the source ${src} ${st ? 'is not a regular file' : 'does not exist'}`, {
             hint: 'install the package that provides it first (e.g. the isaexec dispatcher), or list it before the @link line',
           });
+        }
+        const existing = await fs.promises.lstat(j.abs(item.dst)).catch(() => undefined);
+        if (existing?.isFile() && existing.ino === st.ino && existing.dev === st.dev) {
+          // Already there: a shared @link another installed package made. Leave it
+          // (and leave it on rollback too).
+          continue;
         }
         const abs = await j.prepare(item.dst);
         await fs.promises.link(src, abs);

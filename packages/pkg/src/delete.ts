@@ -5,7 +5,7 @@ import { pipeline } from 'node:stream/promises';
 import { UserError, bestMatch } from '@mkpkg/platform';
 import { formatExec, payloadOf } from './contents.ts';
 import { Journal } from './journal.ts';
-import { listInstalled, pkgdbDir, readInstalledContents, underDestdir, updateRequiredBy } from './pkgdb.ts';
+import { fileOwners, listInstalled, pkgdbDir, readInstalledContents, underDestdir, updateRequiredBy } from './pkgdb.ts';
 import { type ScriptEnv, runPkgScript, runShell } from './scripts.ts';
 
 export interface DeleteOptions {
@@ -65,6 +65,7 @@ export async function deletePackage(pkgname: string, o: DeleteOptions = {}): Pro
 
   const guard = new Journal(root);
   await guard.init(false);
+  const owners = await fileOwners(dbdir, pkgname);
   const modified: string[] = [];
   const warnings: string[] = [];
   const dirs = new Set<string>();
@@ -92,6 +93,8 @@ export async function deletePackage(pkgname: string, o: DeleteOptions = {}): Pro
         return !st.isDirectory();
       });
     } else if (item.kind === 'link') {
+      // A shared @link stays while another installed package still lists it.
+      if ((owners.get(path.posix.join(prefix, item.dst)) ?? []).some((h) => h.linkSrc === path.posix.join(prefix, item.src))) continue;
       await remove(item.dst, async (_abs, st) => {
         const src = await fs.promises.lstat(path.join(root, item.src)).catch(() => undefined);
         // Still the hard link we made, or its source is gone with this package.

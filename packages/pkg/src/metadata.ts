@@ -121,7 +121,9 @@ export function linkInstallFragment(links: readonly HardLink[]): string {
 
 /**
  * The +DEINSTALL lines that remove those hard links again, only where the
- * destination still is a hard link of the source (so nothing else is lost).
+ * destination still is a hard link of the source (so nothing else is lost)
+ * and no other installed package lists the same @link (a shared link, such
+ * as bin/perl -> lib/verexec delivered by every perl version).
  */
 export function linkDeinstallFragment(links: readonly HardLink[]): string {
   if (links.length === 0) return '';
@@ -131,7 +133,12 @@ export function linkDeinstallFragment(links: readonly HardLink[]): string {
     'DEINSTALL)',
     '\tmkpkg_unlink() {',
     '\t\t_s="${PKG_DESTDIR}${PKG_PREFIX}/$1"; _d="${PKG_DESTDIR}${PKG_PREFIX}/$2"',
-    '\t\tif [ -f "$_d" ] && [ "$_d" -ef "$_s" ]; then rm -f "$_d"; fi',
+    '\t\t[ -f "$_d" ] && [ "$_d" -ef "$_s" ] || return 0',
+    '\t\tfor _c in "${PKG_METADATA_DIR:-.}"/../*/+CONTENTS; do',
+    '\t\t\t[ -f "$_c" ] && ! [ "$_c" -ef "${PKG_METADATA_DIR:-.}/+CONTENTS" ] || continue',
+    '\t\t\tgrep -qxF "@link $1 $2" "$_c" && return 0',
+    '\t\tdone',
+    '\t\trm -f "$_d"',
     '\t}',
     ...links.map((l) => `\tmkpkg_unlink ${shq(l.src)} ${shq(l.dst)}`),
     '\t;;',
