@@ -1,25 +1,20 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { type Abi, BMAKE, bmakeVars, InputError, UserError, machineArch, pkgMatch, probeCompiler, splitList } from '@mkpkg/platform';
+import { type Abi, BMAKE, bmakeVars, InputError, UserError, pkgMatch, probeCompiler, splitList } from '@mkpkg/platform';
 import { type AbiContext, abiEnv, abiToolVars, configureCommands, configureStyle, makeCommands } from './abienv.ts';
-import { checkDistfile, checkPatch, distfileLines, formatDistinfo, keptLines, patchLine, readDistinfo } from './distinfo.ts';
-import { checkElf } from './elfcheck.ts';
+import { checkDistfile, checkPatch, readDistinfo } from './distinfo.ts';
 import { extractArchive } from './extract.ts';
-import { candidateUrls, fetchDistfile } from './fetch.ts';
-import { withLock, writeFileAtomic } from './lock.ts';
-import { incarchEntries, mergeStages } from './merge.ts';
+import { fetchDistfile } from './fetch.ts';
+import { fetchOpts, listPatches, makesum } from './makesum.ts';
+import { pkgconfigWithRpath } from './pkgconfig.ts';
+import { finishInstall, printPlist } from './afterinstall.ts';
+import { installPackage, makePackage, packageFile } from './package.ts';
+import { cookie, done, lazy, logFile, prefixOf, touch } from './workdir.ts';
+import { withLock } from './lock.ts';
 import { type PackageDir, type Vars, abiCmdVars, get, isYes, loadPackage } from './pkgdir.ts';
 import { type Progress, makeProgress } from './progress.ts';
 import { type Step, logNote, runShell } from './run.ts';
-import { parseAssignments, shQuote } from './shell.ts';
-
-// The packages below are loaded when a phase needs them: a re-run where
-// everything is done should not pay for loading them.
-const lazy = {
-  plist: () => import('@mkpkg/plist'),
-  smf: () => import('@mkpkg/smf'),
-  pkg: () => import('@mkpkg/pkg'),
-};
+import { shQuote } from './shell.ts';
 
 export const ABI_PHASES = ['extract', 'patch', 'configure', 'build', 'test', 'install'] as const;
 export type AbiPhase = (typeof ABI_PHASES)[number];
@@ -37,18 +32,6 @@ export interface DriverOptions {
   /** Live progress lines (default: when stderr is a terminal). */
   readonly tty?: boolean;
   readonly out?: (text: string) => void;
-}
-
-/** Where mkpkg keeps its own state inside WRKDIR. */
-const cookieDir = (p: PackageDir) => path.join(p.wrkdir, '.cookies');
-const cookie = (p: PackageDir, phase: string, abi?: Abi) => path.join(cookieDir(p), abi ? `${phase}.${abi}` : phase);
-const logFile = (p: PackageDir, phase: string, abi?: Abi) => path.join(p.wrkdir, '.logs', abi ? `${phase}-${abi}.log` : `${phase}.log`);
-const destdirOf = (p: PackageDir) => path.resolve(p.dir, get(p.vars, 'DESTDIR'));
-const prefixOf = (v: Vars) => get(v, 'PREFIX');
-const done = (f: string) => fs.existsSync(f);
-function touch(f: string): void {
-  fs.mkdirSync(path.dirname(f), { recursive: true });
-  fs.writeFileSync(f, `${new Date().toISOString()}\n`);
 }
 
 /** Runs one mkpkg target in a package directory. */
@@ -87,45 +70,6 @@ export async function showVars(dir: string, names: readonly string[], cmdVars: R
   const extra = abi !== undefined && p.abiVars.has(abi as Abi) ? abiCmdVars(p.platform, p.multiarch, abi as Abi, p.abiWrksrc(abi as Abi)) : {};
   const r = await bmakeVars(p.makefile, names, { cwd: p.dir, cmdVars: { ...extra, ...cmdVars } });
   return names.map((n) => r.get(n) ?? '');
-}
-
-async function makesum(p: PackageDir, target: 'makesum' | 'makepatchsum'): Promise<void> {
-  const file = path.resolve(p.dir, get(p.vars, 'DISTINFO_FILE'));
-  const di = readDistinfo(file);
-  const distfiles = splitList(get(p.vars, 'DISTFILES'));
-  const patches = listPatches(p);
-  let distLines: string[];
-  let patchLines: string[];
-  if (target === 'makesum') {
-    distLines = [];
-    for (const name of distfiles) distLines.push(...distfileLines(name, await fetchDistfile(name, fetchOpts(p, name, false))));
-    const names = new Set(patches.map((x) => path.basename(x)));
-    patchLines = keptLines(di, (e) => names.has(e.file));
-  } else {
-    const names = new Set(distfiles);
-    distLines = keptLines(di, (e) => names.has(e.file));
-    patchLines = patches.map(patchLine);
-  }
-  writeFileAtomic(file, formatDistinfo(distLines, patchLines));
-}
-
-function listPatches(p: PackageDir): string[] {
-  const dir = path.resolve(p.dir, get(p.vars, 'PATCHDIR'));
-  if (!fs.existsSync(dir)) return [];
-  return fs
-    .readdirSync(dir)
-    .filter((f) => f.startsWith('patch-') && !/\.(orig|rej)$|~$/.test(f))
-    .sort()
-    .map((f) => path.join(dir, f));
-}
-
-function fetchOpts(p: PackageDir, name: string, tty: boolean) {
-  return {
-    distdir: path.resolve(p.dir, get(p.vars, 'DISTDIR')),
-    sites: candidateUrls(name, get(p.vars, 'MASTER_SITE_OVERRIDE'), get(p.vars, 'MASTER_SITES')),
-    progress: tty,
-    say: (m: string) => process.stderr.write(`=> ${m}\n`),
-  };
 }
 
 const ORDER: readonly Target[] = ['fetch', 'checksum', 'extract', 'patch', 'configure', 'build', 'test', 'install', 'package'];
@@ -169,9 +113,9 @@ class Driver {
     const perAbi = ABI_PHASES.filter((ph) => reaches(target, ph) && ph !== 'install');
     const allDone = (ph: AbiPhase) => p.abis.every((a) => done(cookie(p, ph, a)));
     if (target === 'package' || target === 'install-package') {
-      if (done(cookie(p, 'package')) && fs.existsSync(this.packageFile())) {
-        this.progress.note(`${this.pkgname}: package is up to date (${this.packageFile()})`);
-        if (target === 'install-package') await this.installPackage();
+      if (done(cookie(p, 'package')) && fs.existsSync(packageFile(this.p))) {
+        this.progress.note(`${this.pkgname}: package is up to date (${packageFile(this.p)})`);
+        if (target === 'install-package') await installPackage(this.p, (m) => this.progress.note(m));
         return;
       }
     }
@@ -218,19 +162,19 @@ class Driver {
     }
     if (!installing) return;
     if (target === 'print-plist') {
-      const lines = await this.printPlist();
+      const lines = await printPlist(p);
       this.progress.stop();
       out(lines.map((l) => `${l}\n`).join(''));
       return;
     }
     if (!done(cookie(p, 'install'))) {
-      await this.finishInstall();
+      await finishInstall(p, (m) => this.progress.note(m));
       touch(cookie(p, 'install'));
     }
     if (!reaches(target, 'package')) return;
-    await this.once('package', () => this.makePackage());
+    await this.once('package', () => makePackage(p, (m) => this.progress.note(m)));
     touch(cookie(p, 'package'));
-    if (target === 'install-package') await this.installPackage();
+    if (target === 'install-package') await installPackage(this.p, (m) => this.progress.note(m));
   }
 
   // ---- fetch, checksum, depends (once) ----
@@ -444,230 +388,4 @@ class Driver {
     }
   }
 
-  // ---- after the installs: merge, SMF, PLIST, ELF ----
-
-  private plistSources(): string[] {
-    const files = splitList(get(this.p.vars, 'PLIST_SRC')).map((f) => path.resolve(this.p.dir, f));
-    for (const f of files) if (!fs.existsSync(f)) throw new InputError(`PLIST_SRC names ${f}, which does not exist`, { where: { file: this.p.makefile } });
-    return files;
-  }
-
-  private async expandOptions(extraLibSkip: readonly string[] = []) {
-    const plist = await lazy.plist();
-    const v = this.p.vars;
-    const dv = this.p.abiVars.get(this.p.platform.defaultAbi) as Vars;
-    const on = new Set(splitList(get(dv, '_MKPKG_PLIST_ON')));
-    const plistVars: Record<string, boolean> = {};
-    for (const n of splitList(get(dv, 'PLIST_VARS'))) plistVars[n] = on.has(n);
-    const subst: Record<string, string> = {
-      PREFIX: prefixOf(v),
-      LOCALBASE: get(v, 'LOCALBASE'),
-      PKGBASE: get(v, 'PKGBASE'),
-      PKGNAME: get(v, 'PKGNAME'),
-      PKGVERSION: get(v, 'PKGVERSION'),
-      PKGMANDIR: get(v, 'PKGMANDIR'),
-      PKGINFODIR: get(v, 'PKGINFODIR'),
-      PKG_SYSCONFDIR: get(v, 'PKG_SYSCONFDIR'),
-      OPSYS: this.p.platform.opsys,
-      MACHINE_ARCH: machineArch(this.p.platform.defaultAbi),
-      ...parseAssignments(get(dv, 'PLIST_SUBST')),
-    };
-    return plist.defaultExpandOptions(this.p.platform, this.p.multiarch, {
-      binDirs: splitList(get(v, 'MULTIARCH_DIRS.bin')),
-      libDirs: splitList(get(v, 'MULTIARCH_DIRS.lib')),
-      skipBinDirs: splitList(get(v, 'MULTIARCH_SKIP_DIRS.bin')),
-      skipLibDirs: [...new Set([...splitList(get(v, 'MULTIARCH_SKIP_DIRS.lib')), ...extraLibSkip])],
-      subst,
-      plistVars,
-    });
-  }
-
-  private merge(): void {
-    const p = this.p;
-    const raw = this.plistSources().flatMap((f) => fs.readFileSync(f, 'utf8').split('\n'));
-    const r = mergeStages({
-      stages: p.abis.map((abi) => ({ abi, root: p.stageDir(abi) })),
-      destdir: destdirOf(p),
-      prefix: prefixOf(p.vars),
-      platform: p.platform,
-      incEntries: p.multiarch.enabled ? incarchEntries(raw) : [],
-      infoDir: get(p.vars, 'PKGINFODIR') || 'info',
-    });
-    const log = logFile(p, 'merge');
-    fs.mkdirSync(path.dirname(log), { recursive: true });
-    fs.writeFileSync(log, [`${r.files} files merged`, ...r.rewrittenLinks.map((l) => `rewrote symlink ${l}`), ...r.generated.map((g) => `generated generic header ${g}`)].join('\n') + '\n');
-  }
-
-  private async printPlist(): Promise<string[]> {
-    this.merge();
-    const root = path.join(destdirOf(this.p), prefixOf(this.p.vars));
-    const plist = await lazy.plist();
-    return plist.foldTree(root, await this.expandOptions());
-  }
-
-  private async finishInstall(): Promise<void> {
-    const p = this.p;
-    const v = p.vars;
-    this.progress.note(`merging ${p.abis.length > 1 ? `ABIs ${p.abis.join(', ')}` : `ABI ${p.abis[0]}`} into ${destdirOf(p)}`);
-    this.merge();
-    const root = path.join(destdirOf(p), prefixOf(v));
-    const dv = p.abiVars.get(p.platform.defaultAbi) as Vars;
-    const [plist, smf] = await Promise.all([lazy.plist(), lazy.smf()]);
-    const settings = smf.smfSettingsFromVars(dv, { pkgbase: get(v, 'PKGBASE'), filesdir: path.resolve(p.dir, get(v, 'FILESDIR')), wrkdir: p.wrkdir });
-    const opts = await this.expandOptions(settings ? smf.smfLibSkipDirs(settings) : []);
-    const expanded = await plist.expandPlistFiles(this.plistSources(), opts);
-    for (const w of expanded.warnings) this.progress.note(`warning: ${w}`);
-    let lines = expanded.lines;
-    const meta: { install: string[]; deinstall: string[] } = { install: [], deinstall: [] };
-    if (settings) {
-      const filesSubst = { PREFIX: prefixOf(v), ...smf.filesSubstFromVars(dv) };
-      const r = await smf.installSmf(settings, { destPrefix: root, filesSubst, plistLines: lines });
-      for (const w of r.warnings) this.progress.note(`warning: ${w}`);
-      lines = [...smf.filterSmfPlist(lines), ...r.plistLines];
-      meta.install.push(r.installFragment);
-      meta.deinstall.push(r.deinstallFragment);
-    }
-    if (isYes(dv, 'INFO_FILES')) {
-      const infoDir = get(v, 'PKGINFODIR') || 'info';
-      const infos = lines.filter((l) => l.startsWith(`${infoDir}/`) && /\.info$/.test(l));
-      if (infos.length > 0) {
-        const frag = infoFragments(infoDir, infos);
-        meta.install.push(frag.install);
-        meta.deinstall.push(frag.deinstall);
-      }
-    }
-    const check = await plist.checkTree(lines, root, { platform: p.platform });
-    if (check.missing.length > 0 || check.unlisted.length > 0) throw plistError(check);
-    const n = checkElf({
-      root,
-      prefix: prefixOf(v),
-      platform: p.platform,
-      multiarch: p.multiarch,
-      binDirs: opts.binDirs,
-      libDirs: opts.libDirs,
-      skipDirs: [...opts.skipLibDirs, ...opts.skipBinDirs],
-    });
-    this.progress.note(`PLIST: ${lines.length} lines match ${root}; ${n} ELF files have their ABI's class`);
-    writeFileAtomic(path.join(p.wrkdir, '.PLIST'), lines.join('\n') + '\n');
-    writeFileAtomic(path.join(p.wrkdir, '.scripts.json'), JSON.stringify(meta));
-  }
-
-  // ---- package ----
-
-  private packageFile(): string {
-    return path.join(path.resolve(this.p.dir, get(this.p.vars, 'PACKAGES')), 'All', `${this.pkgname}.tgz`);
-  }
-
-  private async makePackage(): Promise<void> {
-    const p = this.p;
-    const v = p.vars;
-    this.progress.note(`packaging ${this.pkgname}`);
-    const lines = fs.readFileSync(path.join(p.wrkdir, '.PLIST'), 'utf8').split('\n').filter((l) => l !== '');
-    const meta = JSON.parse(fs.readFileSync(path.join(p.wrkdir, '.scripts.json'), 'utf8')) as { install: string[]; deinstall: string[] };
-    const depends = splitList(get(v, 'DEPENDS')).map((d) => d.replace(/:[^:]*$/, ''));
-    const linkSource = 'lib/isaexec';
-    if (get(v, 'PKGBASE') !== 'isaexec' && lines.some((l) => l.startsWith(`@link ${linkSource} `))) {
-      depends.push(get(v, 'ISAEXEC_DEPENDS') || 'isaexec>=1.0');
-    }
-    const descrFile = path.resolve(p.dir, get(v, 'DESCR_SRC'));
-    if (!fs.existsSync(descrFile)) throw new InputError(`the package has no DESCR (${descrFile})`, { hint: 'write a few lines describing the package into DESCR' });
-    const msgFile = get(v, 'MESSAGE_SRC');
-    const out = this.packageFile();
-    fs.mkdirSync(path.dirname(out), { recursive: true });
-    const tmp = path.join(path.dirname(out), `.${this.pkgname}.tgz.${process.pid}.tmp`);
-    const pkgpath = path.relative(path.resolve(p.dir, '../..'), p.dir);
-    try {
-      await (await lazy.pkg()).createPackage({
-        output: tmp,
-        pkgname: this.pkgname,
-        prefix: prefixOf(v),
-        stageDir: path.join(destdirOf(p), prefixOf(v)),
-        plist: lines,
-        comment: get(v, 'COMMENT') || this.pkgname,
-        descr: fs.readFileSync(descrFile, 'utf8'),
-        ...(get(v, 'HOMEPAGE') ? { homepage: get(v, 'HOMEPAGE') } : {}),
-        depends: [...new Set(depends)],
-        conflicts: splitList(get(v, 'CONFLICTS')),
-        buildInfo: {
-          OPSYS: p.platform.opsys,
-          MACHINE_ARCH: machineArch(p.platform.defaultAbi),
-          ABI: p.platform.defaultAbi,
-          MULTIARCH_ABIS: p.multiarch.enabled ? p.abis.join(' ') : '',
-          PKGPATH: pkgpath,
-          LOCALBASE: get(v, 'LOCALBASE'),
-          ...(get(v, 'PKGTOOLS_VERSION') ? { PKGTOOLS_VERSION: get(v, 'PKGTOOLS_VERSION') } : {}),
-        },
-        ...(msgFile && fs.existsSync(msgFile) ? { message: fs.readFileSync(msgFile, 'utf8') } : {}),
-        installFragments: meta.install,
-        deinstallFragments: meta.deinstall,
-        compression: compressionOf(get(v, 'PKG_COMPRESSION')),
-      });
-      fs.renameSync(tmp, out);
-    } finally {
-      fs.rmSync(tmp, { force: true });
-    }
-    this.progress.note(`wrote ${out}`);
-  }
-
-  private async installPackage(): Promise<void> {
-    const r = await (await lazy.pkg()).addPackage(this.packageFile(), { pkgdb: get(this.p.vars, 'PKG_DBDIR') });
-    this.progress.note(`installed ${r.pkgname} under ${r.prefix}`);
-  }
-}
-
-function compressionOf(s: string): 'gzip' | 'bzip2' | 'xz' | 'none' {
-  return s === 'bzip2' || s === 'xz' || s === 'none' ? s : 'gzip';
-}
-
-
-function plistError(check: { missing: string[]; unlisted: string[]; missingByAbi?: Partial<Record<Abi, string[]>> }): UserError {
-  const parts: string[] = [];
-  if (check.missing.length > 0) {
-    parts.push(`${check.missing.length} file(s) in the PLIST were not installed (missing):`);
-    const byAbi = check.missingByAbi ?? {};
-    const tagged = new Map<string, Abi>();
-    for (const [abi, files] of Object.entries(byAbi) as [Abi, string[]][]) for (const f of files) tagged.set(f, abi);
-    for (const f of check.missing) parts.push(`  ${f}${tagged.has(f) ? `  (ABI ${tagged.get(f)} did not install it)` : ''}`);
-  }
-  if (check.unlisted.length > 0) {
-    parts.push(`${check.unlisted.length} installed file(s) are not listed in the PLIST (unlisted):`);
-    for (const f of check.unlisted) parts.push(`  ${f}`);
-  }
-  return new UserError(`PLIST check failed:\n${parts.join('\n')}`, {
-    hint: "fix the PLIST (mkpkg print-plist shows what was installed, folded), or make the package install what it lists",
-  });
-}
-
-/**
- * PKGCONFIG_OVERRIDE: every -L directory in a .pc file's Libs also becomes a
- * run path, so programs linked through pkg-config find the ABI's libraries.
- */
-export function pkgconfigWithRpath(text: string): string {
-  return text
-    .split('\n')
-    .map((line) => {
-      const m = /^(Libs(?:\.private)?:)(.*)$/.exec(line);
-      if (!m) return line;
-      const words = (m[2] as string).trim().split(/\s+/).filter(Boolean);
-      const out: string[] = [];
-      for (const w of words) {
-        out.push(w);
-        if (w.startsWith('-L') && w.length > 2 && !words.includes(`-Wl,-rpath,${w.slice(2)}`)) out.push(`-Wl,-rpath,${w.slice(2)}`);
-      }
-      return `${m[1]} ${out.join(' ')}`;
-    })
-    .join('\n');
-}
-
-/** INFO_FILES: register the info pages in the installed system's info/dir, and remove them again. */
-export function infoFragments(infoDir: string, files: readonly string[]): { install: string; deinstall: string } {
-  const list = files.map((f) => shQuote(f)).join(' ');
-  const run = (extra: string) =>
-    `\tif command -v install-info >/dev/null 2>&1; then\n` +
-    `\t\tfor f in ${list}; do install-info ${extra}--info-dir="\${PKG_DESTDIR}\${PKG_PREFIX}/${infoDir}" "\${PKG_DESTDIR}\${PKG_PREFIX}/$f" >/dev/null 2>&1 || :; done\n` +
-    `\tfi\n`;
-  return {
-    install: `case "$STAGE" in\nPOST-INSTALL)\n${run('')}\t;;\nesac\n`,
-    deinstall: `case "$STAGE" in\nDEINSTALL)\n${run('--delete ')}\t;;\nesac\n`,
-  };
 }

@@ -1,4 +1,4 @@
-export { runTarget, showVars, pkgconfigWithRpath, infoFragments, TARGETS, ABI_PHASES, type Target, type AbiPhase, type DriverOptions } from './driver.ts';
+export { runTarget, showVars, TARGETS, ABI_PHASES, type Target, type AbiPhase, type DriverOptions } from './driver.ts';
 export { loadPackage, abiCmdVars, type PackageDir, type LoadOptions, type Vars } from './pkgdir.ts';
 export { abiEnv, configureCommands, makeCommands, configureStyle, type AbiContext } from './abienv.ts';
 export { parseDistinfo, readDistinfo, checkDistfile, checkPatch, formatDistinfo, distfileLines, patchLine, patchDigest } from './distinfo.ts';
@@ -10,3 +10,6 @@ export { fetchDistfile, candidateUrls } from './fetch.ts';
 export { withLock, writeFileAtomic } from './lock.ts';
 export { initTree, GLUE_DIR } from './inittree.ts';
 export { shQuote, splitShellWords, parseAssignments } from './shell.ts';
+export { pkgconfigWithRpath } from './pkgconfig.ts';
+export { infoFragments } from './infofiles.ts';
+export { makesum, listPatches } from './makesum.ts';

@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { infoFragments, pkgconfigWithRpath } from '../src/driver.ts';
+import { infoFragments } from '../src/infofiles.ts';
+import { pkgconfigWithRpath } from '../src/pkgconfig.ts';
 import { sh } from './helpers.ts';
 
 describe('PKGCONFIG_OVERRIDE', () => {
