@@ -1,11 +1,13 @@
 // Helpers for the end-to-end tests: a scratch mkpkg tree holding copies of
 // the fixture packages, the mkpkg command run on it, ELF headers read back.
 // Only node built-ins: test/ belongs to no workspace package.
-import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { type RunResult, run } from '../lib/run.ts';
+
+export { type RunResult, run };
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const FIXTURES = path.join(REPO, 'fixtures/pkgsrc');
@@ -21,39 +23,6 @@ export const ALL_PACKAGES = [
   'lang/tinyinterp1',
   'lang/tinyinterp2',
 ] as const;
-
-export interface RunResult {
-  exitCode: number;
-  stdout: string;
-  stderr: string;
-  /** stdout and stderr interleaved, for messages and failure reports. */
-  all: string;
-}
-
-/** Runs a program to completion (never throws; look at exitCode). */
-export function run(
-  file: string,
-  args: readonly string[] = [],
-  opts: { env?: Record<string, string | undefined>; cwd?: string } = {},
-): Promise<RunResult> {
-  return new Promise((resolve) => {
-    const child = spawn(file, args, { env: opts.env ?? process.env, cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    const all: Buffer[] = [];
-    child.stdout.on('data', (b: Buffer) => (out.push(b), all.push(b)));
-    child.stderr.on('data', (b: Buffer) => (err.push(b), all.push(b)));
-    child.on('error', (e) => resolve({ exitCode: -1, stdout: '', stderr: String(e), all: String(e) }));
-    child.on('close', (code, signal) =>
-      resolve({
-        exitCode: code ?? (signal !== null ? 128 : -1),
-        stdout: Buffer.concat(out).toString(),
-        stderr: Buffer.concat(err).toString(),
-        all: Buffer.concat(all).toString() + (signal !== null ? `\n(killed by ${signal})` : ''),
-      }),
-    );
-  });
-}
 
 /** Runs `mkpkg ARGS` (never throws; look at exitCode). */
 export function mkpkg(args: readonly string[], env: Record<string, string> = {}): Promise<RunResult> {

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compareDewey, parseDewey } from '../../packages/platform/src/index.ts';
+import { run as runAsync } from '../lib/run.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const nativeDir = join(root, 'native');
@@ -211,12 +212,12 @@ describe('verexec(1)', () => {
 // `.ci/run` covers them (make check-sanitize/check-valgrind run every
 // program's tests; these run only verexec's, with the same flags).
 describe('native/tests/verexec.sh under instrumentation', () => {
-  function shellTests(build: string, env: Record<string, string>): string {
-    const r = spawnSync('sh', [join(nativeDir, 'tests', 'verexec.sh')], {
-      cwd: nativeDir, encoding: 'utf8', env: { ...cleanEnv(), BUILD: build, ...env }, maxBuffer: 16 << 20,
+  async function shellTests(build: string, env: Record<string, string>): Promise<string> {
+    const r = await runAsync('sh', [join(nativeDir, 'tests', 'verexec.sh')], {
+      cwd: nativeDir, env: { ...cleanEnv(), BUILD: build, ...env },
     });
     const output = `${r.stdout}${r.stderr}`;
-    expect(r.status, output).toBe(0);
+    expect(r.exitCode, output).toBe(0);
     expect(output.trimEnd().split('\n').pop()).toMatch(/^[1-9]\d* passed, 0 failed$/);
     return output;
   }
@@ -224,16 +225,16 @@ describe('native/tests/verexec.sh under instrumentation', () => {
     must('make', ['-s', '-C', nativeDir, `BUILD=${build}`, 'CC=gcc', 'STATIC=', `CFLAGS=${cflags}`,
       join(build, 'verexec'), join(build, 'dewey-test')]);
 
-  it('AddressSanitizer + UndefinedBehaviorSanitizer build', () => {
+  it('AddressSanitizer + UndefinedBehaviorSanitizer build', async () => {
     const build = join(tmp, 'build-san');
     instrumented(build, '-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all');
-    shellTests(build, { ASAN_OPTIONS: 'detect_leaks=0' });
+    await shellTests(build, { ASAN_OPTIONS: 'detect_leaks=0' });
   }, 300_000);
 
-  it('valgrind memcheck', () => {
+  it('valgrind memcheck', async () => {
     const build = join(tmp, 'build-vg');
     instrumented(build, '-O0 -g');
-    const output = shellTests(build, { VALGRIND: 'valgrind -q --error-exitcode=99 --leak-check=no' });
+    const output = await shellTests(build, { VALGRIND: 'valgrind -q --error-exitcode=99 --leak-check=no' });
     // What valgrind cannot run is skipped and said so, not passed.
     expect(output).toContain('SKIP: setuid: overrides ignored');
   }, 400_000);
