@@ -1,6 +1,7 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
-import { InputError } from '@mkpkg/platform';
+import { InputError, readMkConf } from '@mkpkg/platform';
 import { addPackage } from './add.ts';
 import { COMPRESSIONS, type Compression } from './compression.ts';
 import { createPackage } from './create.ts';
@@ -94,13 +95,27 @@ const add: CommandModule = {
   },
 };
 
+/**
+ * Where delete and info look for the pkgdb: --pkgdb, else PKG_DBDIR, else
+ * --prefix's pkgdb; with none of them, mk.conf's PKG_DBDIR or LOCALBASE
+ * (pkgsrc's default LOCALBASE is /usr/pkg), as pkg_delete would look.
+ */
+async function dbLocation(a: Record<string, unknown>): Promise<{ destdir?: string; pkgdb?: string; prefix?: string }> {
+  const o = { destdir: a['destdir'] as string | undefined, pkgdb: a['pkgdb'] as string | undefined, prefix: a['prefix'] as string | undefined };
+  if (o.pkgdb || o.prefix || process.env['PKG_DBDIR']) return o;
+  const conf = await readMkConf();
+  const dbdir = conf.vars.get('PKG_DBDIR');
+  if (dbdir) return { ...o, pkgdb: o.destdir ? path.join(o.destdir, dbdir) : dbdir };
+  return { ...o, prefix: conf.vars.get('LOCALBASE') ?? '/usr/pkg' };
+}
+
 const del: CommandModule = {
   command: 'delete <pkgname..>',
   describe: 'remove installed packages',
   builder: (y) => dbOptions(y).positional('pkgname', { type: 'string', array: true }),
   handler: async (a) => {
     for (const n of list(a['pkgname'])) {
-      const r = await deletePackage(n, { destdir: a['destdir'] as string | undefined, pkgdb: a['pkgdb'] as string | undefined, prefix: a['prefix'] as string | undefined });
+      const r = await deletePackage(n, await dbLocation(a));
       for (const w of r.warnings) process.stderr.write(`mkpkg: ${n}: warning: ${w}\n`);
       for (const m of r.modified) process.stderr.write(`mkpkg: ${n}: ${m} was modified since it was installed; left in place\n`);
     }
@@ -112,7 +127,7 @@ const info: CommandModule = {
   describe: 'describe a package file or an installed package (-L: list its files); no argument: list installed packages',
   builder: (y) => dbOptions(y).option('L', { type: 'boolean', describe: 'list the files' }).positional('pkg', { type: 'string' }),
   handler: async (a) => {
-    const o = { destdir: a['destdir'] as string | undefined, pkgdb: a['pkgdb'] as string | undefined, prefix: a['prefix'] as string | undefined };
+    const o = await dbLocation(a);
     const pkg = a['pkg'] as string | undefined;
     if (pkg === undefined) {
       process.stdout.write(await installedSummary(o));

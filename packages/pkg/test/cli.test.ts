@@ -57,6 +57,28 @@ describe('mkpkg create/add/info/delete/summary', () => {
     expect(runMkpkg(['info', ...db]).stdout).toBe('');
   });
 
+  it('delete and info find the pkgdb through mk.conf when no --prefix or --pkgdb is given', () => {
+    const repo = path.join(dir, 'All-conf');
+    const dest = path.join(dir, 'dest-conf');
+    let r = runMkpkg(['create', '-o', path.join(repo, 'isaexec-1.1.tgz'), '--name', 'isaexec-1.1', '--prefix', '/opt/local',
+      '--stage', path.join(fixtures, 'isaexec/stage'), '--plist', path.join(fixtures, 'isaexec/PLIST'),
+      '--comment', 'dispatcher', '--descr', path.join(fixtures, 'isaexec/DESCR')]);
+    expect(r.status).toBe(0);
+    expect(runMkpkg(['add', path.join(repo, 'isaexec-1.1.tgz'), '--destdir', dest]).status).toBe(0);
+    const conf = path.join(dir, 'mk.conf');
+    fs.writeFileSync(conf, 'LOCALBASE=\t/opt/local\n');
+    const env = { MAKECONF: conf, PKG_DBDIR: '' };
+    expect(runMkpkg(['info', '--destdir', dest], env).stdout).toBe('isaexec-1.1 dispatcher\n');
+    r = runMkpkg(['delete', 'isaexec-1.1', '--destdir', dest], env);
+    expect([r.status, r.stderr]).toEqual([0, '']);
+    expect(fs.existsSync(path.join(dest, 'opt/local/lib/isaexec'))).toBe(false);
+    // Without mk.conf the default is pkgsrc's LOCALBASE, /usr/pkg: nothing installed there.
+    fs.writeFileSync(conf, '# defaults\n');
+    r = runMkpkg(['delete', 'isaexec-1.1', '--destdir', dest], env);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/isaexec-1\.1/);
+  });
+
   it('exits 2 with a clear message on bad input', () => {
     const stage = path.join(fixtures, 'isaexec/stage');
     const base = ['create', '-o', path.join(dir, 'x.tgz'), '--name', 'x-1', '--prefix', '/opt/local', '--stage', stage, '--comment', 'x', '--descr', path.join(fixtures, 'isaexec/DESCR')];
@@ -73,9 +95,9 @@ describe('mkpkg create/add/info/delete/summary', () => {
     r = runMkpkg([...base, '--plist', path.join(fixtures, 'isaexec/PLIST'), '--build-info', 'PKGTOOLS_VERSION=2009']);
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/PKGTOOLS_VERSION='2009' must be exactly 8 digits/);
-    r = runMkpkg(['delete', 'x-1']);
+    r = runMkpkg(['delete', 'x-1', '--pkgdb', path.join(dir, 'no-such-pkgdb')]);
     expect(r.status).toBe(2);
-    expect(r.stderr).toMatch(/cannot tell where the package database is\n  hint: give --pkgdb/);
+    expect(r.stderr).toMatch(/x-1 is not installed \(no .*no-such-pkgdb\/x-1\/\+CONTENTS\)/);
     r = runMkpkg(['add', path.join(dir, 'missing.tgz'), '--pkgdb', path.join(dir, 'db')]);
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/cannot open package .*missing\.tgz: ENOENT/);
