@@ -8,22 +8,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 unset ABI TT_ENV TT_EXIT TT_SIGNAL
 
-T=$(mktemp -d "${TMPDIR:-/tmp}/isaexec.XXXXXX")
-trap 'rm -rf "$T"' EXIT
-chmod 755 "$T"	# the setuid test runs as nobody
-src=$here/../isaexec/testtarget.c
-if ! gcc -m64 -O -o "$T/t64" "$src" || ! gcc -m32 -O -o "$T/t32" "$src"; then
-	echo "isaexec.sh: cannot build the -m32/-m64 test targets (gcc-multilib missing?)"
-	echo "0 passed, 1 failed"
-	exit 1
-fi
-case $(uname -m) in x86_64|amd64) ;; *)
-	echo "isaexec.sh: these tests expect an x86_64 machine, not $(uname -m)"
-	echo "0 passed, 1 failed"
-	exit 1 ;;
-esac
-
-skip() { echo "SKIP: $1 ($2)"; }
+setup_targets isaexec
 
 # mkprefix DIR ISA...: DIR/lib/isaexec, DIR/bin/foo a hard link to it, and
 # the test target installed as DIR/bin/<isa>/foo for each ISA given.
