@@ -3,7 +3,7 @@ import { InputError, runMain } from '@mkpkg/platform';
 import { expandTree } from './batch.ts';
 import { checkTree } from './check.ts';
 import { optionsFromEnv } from './env.ts';
-import { expandSources, type PlistSource } from './files.ts';
+import { expandSources, expandSourcesToBytes, type PlistSource } from './files.ts';
 import { foldTree } from './fold.ts';
 
 const PROG = 'plist-expand';
@@ -103,7 +103,7 @@ await runMain(PROG, async () => {
     return r.missing.length + r.unlisted.length > 0 ? 1 : 0;
   }
 
-  await expandSources(sources, opts, writeOut, warn);
+  await expandSourcesToBytes(sources, opts, writeBytes, warn);
   return 0;
 });
 
@@ -112,6 +112,12 @@ function writeOut(lines: string[]): Promise<void> | void {
   if (lines.length === 0) return;
   lines.push(''); // the final newline, without copying the joined text again
   if (process.stdout.write(lines.join('\n'))) return;
+  return new Promise((resolve) => process.stdout.once('drain', resolve));
+}
+
+/** One write per batch; waits when the pipe is full so memory stays flat. */
+function writeBytes(bytes: Buffer): Promise<void> | void {
+  if (process.stdout.write(bytes)) return;
   return new Promise((resolve) => process.stdout.once('drain', resolve));
 }
 

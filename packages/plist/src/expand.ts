@@ -1,6 +1,6 @@
 import type { ArchSuffixes } from '@mkpkg/platform';
 import { type ExpandOptions, normalizeDir } from './options.ts';
-import { type Hash, Hasher, SeenLines, newHash } from './seen.ts';
+import { B1, B2, type Hash, Hasher, SeenLines, newHash } from './seen.ts';
 import { ARCH_TOKENS, Substituter } from './subst.ts';
 import { checkRelativePath, nulError, parseLine } from './syntax.ts';
 
@@ -34,6 +34,12 @@ interface AutoDir {
   /** `lib/svc/`, … : lines under these are not expanded. */
   readonly skips: readonly string[];
   readonly link: boolean;
+  /** The same prefixes as UTF-8 bytes, for `addBytes`. */
+  readonly prefixBytes: Buffer;
+  readonly abiPrefixBytes: readonly Buffer[];
+  readonly skipBytes: readonly Buffer[];
+  /** Bytes the prefixes add to one line's outputs at most. */
+  readonly extraBytes: number;
 }
 
 type Match =
@@ -60,6 +66,7 @@ export class PlistExpander {
   private readonly dirs: readonly AutoDir[];
   private readonly expandMatches: ReadonlyMap<AutoDir, Match>;
   private readonly linkPrefix: string;
+  private readonly linkPrefixBytes: Buffer;
   // Scratch space, reused for every line (no allocation on the hot path).
   private readonly pending: string[] = [];
   private readonly keyHash = newHash();
@@ -80,6 +87,8 @@ export class PlistExpander {
           const abiPrefixes = this.suffixes.map((s) => `${d}${s[kind]}/`);
           const copyBits = abiPrefixes.map((p, i) => COPY[abiPrefixes.indexOf(p)] ?? COPY[i]!);
           const plain = abiPrefixes.indexOf(`${d}/`);
+          const skipList = skips.map(normalizeDir).filter((s) => s !== '').map((s) => `${s}/`);
+          const abiPrefixBytes = abiPrefixes.map((p) => Buffer.from(p));
           return {
             prefix: `${d}/`,
             prefixHash: this.hasher.hash(`${d}/`, 0, newHash()),
@@ -88,8 +97,12 @@ export class PlistExpander {
             allBits: copyBits.reduce((a, b) => a | b, 0) | (kind === 'bin' ? LINK : 0),
             suffixed: abiPrefixes.map((_, i) => i).filter((i) => abiPrefixes[i] !== `${d}/`),
             plainCopy: plain < 0 ? undefined : plain,
-            skips: skips.map(normalizeDir).filter((s) => s !== '').map((s) => `${s}/`),
+            skips: skipList,
             link: kind === 'bin',
+            prefixBytes: Buffer.from(`${d}/`),
+            abiPrefixBytes,
+            skipBytes: skipList.map((p) => Buffer.from(p)),
+            extraBytes: abiPrefixBytes.reduce((a, b) => a + b.length, 0) + Buffer.byteLength(`@link ${opts.linkSource} `),
           };
         });
     // Bin dirs before lib dirs (rule A runs first), then the most specific
@@ -100,6 +113,122 @@ export class PlistExpander {
     this.dirs = [...bin.sort(byLength), ...lib.sort(byLength)];
     this.expandMatches = new Map(this.dirs.map((d) => [d, { kind: 'expand', dir: d }]));
     this.linkPrefix = `@link ${opts.linkSource} `;
+    this.linkPrefixBytes = Buffer.from(this.linkPrefix);
+  }
+
+  /**
+   * Expands the lines of `bytes` (UTF-8 without NUL or CR, lines separated by
+   * '\n', no final newline) into `out`; returns the number of lines. This is
+   * `add` for a whole chunk: lines that are plain ASCII paths (no `\${`, no
+   * `@`, no leading '/', no '..', not already under an ABI dir) — nearly all
+   * of a PLIST — are hashed, matched and copied as bytes without becoming
+   * strings; every other line goes through `add`. The hashes are the ones
+   * `Hasher` computes, so both paths share one de-dup table.
+   */
+  addBytes(bytes: Uint8Array, file: string, first: number, out: ByteOutput, scratch: string[]): number {
+    const end = bytes.length;
+    let line = first;
+    let s = 0;
+    for (;;) {
+      let i = s;
+      let h1 = 0;
+      let h2 = 0;
+      let prev = 0;
+      let special = 0;
+      for (; i < end; i++) {
+        const c = bytes[i]!;
+        if (c === 10) break;
+        h1 = (Math.imul(h1, B1) + c) | 0;
+        h2 = (Math.imul(h2, B2) + c) | 0;
+        // '$', '.' after '.', or a byte of a multi-byte character.
+        if (BYTE_CLASS[c] !== 0 && (c !== 46 || prev === 46)) special = 1;
+        prev = c;
+      }
+      if (i > s && (special !== 0 || !this.addPlainBytes(bytes, s, i, h1, h2, file, line, out))) {
+        scratch.length = 0;
+        this.add(Buffer.prototype.toString.call(bytes, 'utf8', s, i), file, line, scratch);
+        for (let k = 0; k < scratch.length; k++) out.line(scratch[k]!);
+      }
+      line++;
+      if (i >= end) return line - first;
+      s = i + 1;
+    }
+  }
+
+  /**
+   * `add` for an ASCII line `bytes[s, e)` without '$' or '..', hashed to
+   * h1, h2; false if the line needs `add` after all (an absolute path, an
+   * @-line other than a plain `@comment` or `@pkgdir`, a path already under
+   * an ABI dir).
+   */
+  private addPlainBytes(bytes: Uint8Array, s: number, e: number, h1: number, h2: number, file: string, line: number, out: ByteOutput): boolean {
+    const len = e - s;
+    const c0 = bytes[s]!;
+    let d = NO_DIR;
+    if (c0 === 64 /* @ */) {
+      // `@comment text` is always valid; `@pkgdir path` is when the path is relative (no '..' here).
+      const pkgdir = startsWithBytes(bytes, s, e, PKGDIR) && len > PKGDIR.length && bytes[s + PKGDIR.length] !== 47;
+      if (!pkgdir && !startsWithBytes(bytes, s, e, COMMENT)) return false;
+    } else if (c0 === 47 /* / */) {
+      return false;
+    } else if (this.dirs.length > 0) {
+      d = this.matchBytes(bytes, s, e);
+      if (d === ABI_DIR) return false;
+    }
+    if (d === NO_DIR) {
+      if (this.seen.markRaw(h1, h2, len, PLAIN) & PLAIN) this.duplicate(latin1(bytes, s, e), file, line);
+      else {
+        out.reserve(len + 1);
+        out.len = copyLine(bytes, s, e, out.buf, out.len);
+      }
+      return true;
+    }
+    const dir = this.dirs[d]!;
+    const seen = this.seen.markRaw(h1, h2, len, dir.allBits);
+    const rest = s + dir.prefixBytes.length;
+    const n = dir.abiPrefixBytes.length;
+    out.reserve(dir.extraBytes + (n + 1) * (len + 1));
+    const buf = out.buf;
+    let o = out.len;
+    let dup: string | undefined;
+    let printed = 0;
+    for (let i = 0; i < n; i++) {
+      const bit = dir.copyBits[i]!;
+      if ((seen | printed) & bit) {
+        if (dup === undefined && seen & bit) dup = dir.abiPrefixes[i] + latin1(bytes, rest, e);
+      } else {
+        const p = dir.abiPrefixBytes[i]!;
+        o = copyBytes(p, 0, p.length, buf, o);
+        o = copyLine(bytes, rest, e, buf, o);
+        printed |= bit;
+      }
+    }
+    if (dir.link) {
+      if (seen & LINK) dup ??= this.linkPrefix + latin1(bytes, s, e);
+      else {
+        const p = this.linkPrefixBytes;
+        o = copyBytes(p, 0, p.length, buf, o);
+        o = copyLine(bytes, s, e, buf, o);
+      }
+    }
+    out.len = o;
+    if (dup !== undefined) this.duplicate(dup, file, line);
+    return true;
+  }
+
+  /** `match` over bytes: a dir index, NO_DIR, or ABI_DIR (already per-ABI). */
+  private matchBytes(bytes: Uint8Array, s: number, e: number): number {
+    const dirs = this.dirs;
+    outer: for (let d = 0; d < dirs.length; d++) {
+      const dir = dirs[d]!;
+      if (!startsWithBytes(bytes, s, e, dir.prefixBytes)) continue;
+      for (let k = 0; k < dir.skipBytes.length; k++) if (startsWithBytes(bytes, s, e, dir.skipBytes[k]!)) continue outer;
+      for (let k = 0; k < dir.suffixed.length; k++) {
+        if (startsWithBytes(bytes, s, e, dir.abiPrefixBytes[dir.suffixed[k]!]!)) return ABI_DIR;
+      }
+      return d;
+    }
+    return NO_DIR;
   }
 
   /**
@@ -246,6 +375,69 @@ export class PlistExpander {
   }
 }
 
+const NO_DIR = -1;
+const ABI_DIR = -2;
+const COMMENT = Buffer.from('@comment ');
+const PKGDIR = Buffer.from('@pkgdir ');
+
+/** Bytes that send a line to `add`: '$' (variables), '.' (when doubled), non-ASCII. */
+const BYTE_CLASS = new Uint8Array(256);
+BYTE_CLASS[36] = 1;
+BYTE_CLASS[46] = 1;
+BYTE_CLASS.fill(1, 0x80);
+
+/** One batch of output as UTF-8 bytes, one line per '\n'. */
+export class ByteOutput {
+  buf: Buffer = Buffer.allocUnsafe(1 << 18);
+  len = 0;
+
+  /** Makes room for `n` more bytes. */
+  reserve(n: number): void {
+    if (this.len + n <= this.buf.length) return;
+    const b = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.len + n));
+    this.buf.copy(b, 0, 0, this.len);
+    this.buf = b;
+  }
+
+  line(s: string): void {
+    this.reserve(s.length * 3 + 1);
+    this.len += this.buf.write(s, this.len, 'utf8');
+    this.buf[this.len++] = 10;
+  }
+
+  /** The bytes so far; the output starts over in a new buffer (a write may still hold this one). */
+  take(): Buffer {
+    const r = this.buf.subarray(0, this.len);
+    this.buf = Buffer.allocUnsafe(this.buf.length);
+    this.len = 0;
+    return r;
+  }
+}
+
+function startsWithBytes(bytes: Uint8Array, s: number, e: number, p: Uint8Array): boolean {
+  const n = p.length;
+  if (e - s < n) return false;
+  for (let i = 0; i < n; i++) if (bytes[s + i] !== p[i]) return false;
+  return true;
+}
+
+function copyBytes(src: Uint8Array, s: number, e: number, dst: Uint8Array, o: number): number {
+  for (let i = s; i < e; i++) dst[o++] = src[i]!;
+  return o;
+}
+
+/** Copies `src[s, e)` and a newline to `dst` at `o`; returns the new end. A loop beats a native call for lines this short. */
+function copyLine(src: Uint8Array, s: number, e: number, dst: Uint8Array, o: number): number {
+  for (let i = s; i < e; i++) dst[o++] = src[i]!;
+  dst[o++] = 10;
+  return o;
+}
+
+/** An ASCII line's text (only for warnings). */
+function latin1(bytes: Uint8Array, s: number, e: number): string {
+  return Buffer.prototype.toString.call(bytes, 'latin1', s, e);
+}
+
 /** Expands a whole PLIST given as lines; the pure core behind the streaming front ends. */
 export function expandLines(
   lines: readonly string[],
@@ -266,12 +458,38 @@ function hasArchToken(s: string): boolean {
 }
 
 function replaceTokens(s: string, sfx: ArchSuffixes): string {
-  return s
-    .replaceAll(ARCH_TOKENS.bin, sfx.bin)
-    .replaceAll(ARCH_TOKENS.lib, sfx.lib)
-    .replaceAll(ARCH_TOKENS.inc, sfx.inc);
+  return substituteTokens(s, sfx.bin, sfx.lib, sfx.inc);
 }
 
 export function stripTokens(s: string): string {
-  return s.replaceAll(ARCH_TOKENS.bin, '').replaceAll(ARCH_TOKENS.lib, '').replaceAll(ARCH_TOKENS.inc, '');
+  return substituteTokens(s, '', '', '');
 }
+
+/**
+ * Replaces the three tokens, as `replaceAll` for `${BINARCHSUFFIX}`, then
+ * `${LIBARCHSUFFIX}`, then `${INCARCHSUFFIX}` would, in one pass over the
+ * line. The two differ only when a replacement makes a new token (text or
+ * a value that spells one): then the result still holds 'ARCHSUFFIX}' and
+ * is redone the slow way.
+ */
+function substituteTokens(s: string, bin: string, lib: string, inc: string): string {
+  let out = '';
+  let from = 0;
+  for (;;) {
+    const i = s.indexOf('${', from);
+    if (i < 0) break;
+    const v = s.startsWith(ARCH_TOKENS.bin, i) ? bin : s.startsWith(ARCH_TOKENS.lib, i) ? lib : s.startsWith(ARCH_TOKENS.inc, i) ? inc : undefined;
+    if (v === undefined) {
+      out += s.slice(from, i + 2);
+    } else {
+      out += s.slice(from, i) + v;
+    }
+    from = v === undefined ? i + 2 : i + TOKEN_LENGTH;
+  }
+  const r = from === 0 ? s : out + s.slice(from);
+  if (!r.includes('ARCHSUFFIX}')) return r;
+  return s.replaceAll(ARCH_TOKENS.bin, bin).replaceAll(ARCH_TOKENS.lib, lib).replaceAll(ARCH_TOKENS.inc, inc);
+}
+
+/** All three tokens are this long. */
+const TOKEN_LENGTH = ARCH_TOKENS.bin.length;

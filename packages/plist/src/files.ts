@@ -1,7 +1,7 @@
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { InputError } from '@mkpkg/platform';
-import { PlistExpander } from './expand.ts';
-import { readLineBatches } from './lines.ts';
+import { ByteOutput, PlistExpander } from './expand.ts';
+import { LineDecoder, readChunks } from './lines.ts';
 import type { ExpandOptions } from './options.ts';
 
 /** Where a PLIST comes from: a path, or a stream with a display name ('-' = stdin). */
@@ -48,35 +48,65 @@ function expectedLines(sources: readonly PlistSource[]): number {
 
 /**
  * Streams one package's PLIST files (concatenated in order) through the
- * expander; `sink` receives output lines batch by batch and may apply
- * back-pressure by returning a promise. Returns the number of input lines.
+ * expander; `sink` receives the output as UTF-8 bytes, one batch per input
+ * chunk, and may apply back-pressure by returning a promise. Returns the
+ * number of input lines.
  */
-export async function expandSources(
+export async function expandSourcesToBytes(
   sources: readonly PlistSource[],
   opts: ExpandOptions,
-  sink: (lines: string[]) => void | Promise<void>,
+  sink: (bytes: Buffer) => void | Promise<void>,
   warn: (message: string) => void,
 ): Promise<number> {
   const x = new PlistExpander(opts, expectedLines(sources));
+  const out = new ByteOutput();
+  const scratch: string[] = [];
   let count = 0;
   for (const src of sources) {
     const { name, stream } = openSource(src);
+    const decoder = new LineDecoder(name, warn);
+    let next = 1;
     try {
-      for await (const batch of readLineBatches(stream, name, warn)) {
-        const out: string[] = [];
-        const { lines, first } = batch;
-        for (let i = 0; i < lines.length; i++) x.add(lines[i]!, name, first + i, out);
-        count += lines.length;
+      for await (const chunk of readChunks(stream)) {
+        let n: number;
+        if (LineDecoder.needsDecode(chunk)) {
+          // Rare (CRLF files, bad input): the checked string path.
+          const lines = decoder.decode(chunk, next);
+          for (let i = 0; i < lines.length; i++) {
+            scratch.length = 0;
+            x.add(lines[i]!, name, next + i, scratch);
+            for (const l of scratch) out.line(l);
+          }
+          n = lines.length;
+        } else {
+          n = x.addBytes(chunk, name, next, out, scratch);
+        }
+        next += n;
+        count += n;
         // Hand warnings on and forget them, so a PLIST full of duplicates does not pile them up.
         for (const w of x.warnings) warn(w);
         x.warnings.length = 0;
-        if (out.length > 0) await sink(out);
+        if (out.len > 0) await sink(out.take());
       }
     } catch (err) {
       throw readError(err, name);
     }
   }
   return count;
+}
+
+/** `expandSourcesToBytes` with the output as lines. */
+export function expandSources(
+  sources: readonly PlistSource[],
+  opts: ExpandOptions,
+  sink: (lines: string[]) => void | Promise<void>,
+  warn: (message: string) => void,
+): Promise<number> {
+  return expandSourcesToBytes(sources, opts, (bytes) => {
+    const lines = bytes.toString('utf8').split('\n');
+    lines.pop(); // after the last newline
+    return sink(lines);
+  }, warn);
 }
 
 /** Expands PLIST files into memory (the driver's entry point). Throws InputError 'file:line: ...'. */

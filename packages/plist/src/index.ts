@@ -1,10 +1,10 @@
 export { type ExpandOptions, defaultExpandOptions, DEFAULT_BIN_DIRS, DEFAULT_LIB_DIRS, DEFAULT_SKIP_BIN_DIRS, DEFAULT_SKIP_LIB_DIRS, DEFAULT_LINK_SOURCE } from './options.ts';
-export { PlistExpander, expandLines, stripTokens } from './expand.ts';
-export { expandPlistFiles, expandSources, type PlistSource } from './files.ts';
+export { ByteOutput, PlistExpander, expandLines, stripTokens } from './expand.ts';
+export { expandPlistFiles, expandSources, expandSourcesToBytes, type PlistSource } from './files.ts';
 export { checkTree, type CheckResult } from './check.ts';
 export { foldTree } from './fold.ts';
 export { expandTree, findPackages, writeAtomically, type BatchResult, type PackagePlists } from './batch.ts';
 export { parseLine, splitCommand, splitLink, checkRelativePath, PLIST_COMMANDS, type PlistCommand, type PlistEntry, type Position } from './syntax.ts';
 export { Substituter, ARCH_TOKENS } from './subst.ts';
-export { readLineBatches, type LineBatch } from './lines.ts';
+export { LineDecoder, readChunks, readLineBatches, type LineBatch } from './lines.ts';
 export { optionsFromEnv } from './env.ts';

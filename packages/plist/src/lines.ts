@@ -9,46 +9,12 @@ export interface LineBatch {
 }
 
 /**
- * Splits a byte stream into batches of lines without holding the file:
- * each chunk is cut at its last newline, checked (UTF-8, NUL, CR) and
- * decoded as a whole, so the per-line cost is one `split`. Problems are
- * located to their line only when a chunk-level check fails.
- * CRLF endings are accepted with one warning per file.
+ * A byte stream cut into chunks of whole lines: each chunk ends just before a
+ * newline (which is dropped); the last one may lack it. Nothing is held
+ * beyond the current chunk and a partial line.
  */
-export async function* readLineBatches(
-  input: AsyncIterable<Buffer | string>,
-  file: string,
-  warn: (message: string) => void,
-): AsyncGenerator<LineBatch> {
+export async function* readChunks(input: AsyncIterable<Buffer | string>): AsyncGenerator<Buffer> {
   let carry: Buffer | undefined;
-  let next = 1;
-  let warnedCr = false;
-  const decode = (bytes: Buffer): string[] => {
-    if (!isUtf8(bytes)) throw locateBadUtf8(bytes, file, next);
-    const text = bytes.toString('utf8');
-    if (text.includes('\0')) {
-      const at = text.split('\n').findIndex((l) => l.includes('\0'));
-      throw nulError({ file, line: next + at });
-    }
-    const lines = text.split('\n');
-    if (text.includes('\r')) {
-      for (let i = 0; i < lines.length; i++) {
-        let l = lines[i]!;
-        if (l.endsWith('\r')) {
-          if (!warnedCr) {
-            warn(`${file}:${next + i}: warning: CRLF line endings; reading them as LF (convert the file with 'tr -d \\\\r')`);
-            warnedCr = true;
-          }
-          l = l.slice(0, -1);
-          lines[i] = l;
-        }
-        if (l.includes('\r')) {
-          throw new InputError('carriage return inside a line', { where: { file, line: next + i } });
-        }
-      }
-    }
-    return lines;
-  };
   for await (const chunk of input) {
     const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
     const data = carry ? Buffer.concat([carry, buf]) : buf;
@@ -58,11 +24,72 @@ export async function* readLineBatches(
       continue;
     }
     carry = nl + 1 < data.length ? Buffer.from(data.subarray(nl + 1)) : undefined;
-    const lines = decode(data.subarray(0, nl));
+    yield data.subarray(0, nl);
+  }
+  if (carry) yield carry;
+}
+
+/**
+ * Checks and decodes chunks of one file: UTF-8, NUL and CR are checked a
+ * chunk at a time and located to the line only on failure. CRLF endings are
+ * accepted with one warning per file.
+ */
+export class LineDecoder {
+  private warnedCr = false;
+
+  constructor(
+    private readonly file: string,
+    private readonly warn: (message: string) => void,
+  ) {}
+
+  /** True when `bytes` need `decode` rather than the byte path: not UTF-8, or a NUL or CR. */
+  static needsDecode(bytes: Buffer): boolean {
+    return bytes.indexOf(0) >= 0 || bytes.indexOf(13) >= 0 || !isUtf8(bytes);
+  }
+
+  /** The lines of a chunk whose first line is number `first`; throws InputError for bad input. */
+  decode(bytes: Buffer, first: number): string[] {
+    const { file } = this;
+    if (!isUtf8(bytes)) throw locateBadUtf8(bytes, file, first);
+    const text = bytes.toString('utf8');
+    if (text.includes('\0')) {
+      const at = text.split('\n').findIndex((l) => l.includes('\0'));
+      throw nulError({ file, line: first + at });
+    }
+    const lines = text.split('\n');
+    if (text.includes('\r')) {
+      for (let i = 0; i < lines.length; i++) {
+        let l = lines[i]!;
+        if (l.endsWith('\r')) {
+          if (!this.warnedCr) {
+            this.warn(`${file}:${first + i}: warning: CRLF line endings; reading them as LF (convert the file with 'tr -d \\\\r')`);
+            this.warnedCr = true;
+          }
+          l = l.slice(0, -1);
+          lines[i] = l;
+        }
+        if (l.includes('\r')) {
+          throw new InputError('carriage return inside a line', { where: { file, line: first + i } });
+        }
+      }
+    }
+    return lines;
+  }
+}
+
+/** Batches of lines of a byte stream, decoded and checked (see `readChunks`, `LineDecoder`). */
+export async function* readLineBatches(
+  input: AsyncIterable<Buffer | string>,
+  file: string,
+  warn: (message: string) => void,
+): AsyncGenerator<LineBatch> {
+  const decoder = new LineDecoder(file, warn);
+  let next = 1;
+  for await (const chunk of readChunks(input)) {
+    const lines = decoder.decode(chunk, next);
     yield { lines, first: next };
     next += lines.length;
   }
-  if (carry) yield { lines: decode(carry), first: next };
 }
 
 function locateBadUtf8(bytes: Buffer, file: string, first: number): InputError {

@@ -11,8 +11,9 @@
  * duplicate warning naming the line, never as a silent loss.
  */
 
-const B1 = 0x01000193;
-const B2 = 0x5bd1e995;
+/** Multipliers of the two hashes; `PlistExpander.addBytes` computes the same hashes over ASCII bytes. */
+export const B1 = 0x01000193;
+export const B2 = 0x5bd1e995;
 
 /** Polynomial hash pair of a string (or a part of one), with its length. */
 export interface Hash {
@@ -102,9 +103,14 @@ export class SeenLines {
    * returns the variants that were already recorded (0 for a new key).
    */
   mark(h: Hash, variants: number): number {
+    return this.markRaw(h.h1, h.h2, h.len, variants);
+  }
+
+  /** `mark` with the hash given as its parts (the byte path has them in locals). */
+  markRaw(h1: number, h2: number, len: number, variants: number): number {
     // Mix the length in, then spread the bits (polynomial hashes are weak in the low bits).
-    const a = fmix(h.h1 ^ Math.imul(h.len, 0x9e3779b1)) >>> 0;
-    const b = (fmix(h.h2 + h.len) & ~VARIANT_BITS) >>> 0;
+    const a = fmix(h1 ^ Math.imul(len, 0x9e3779b1)) >>> 0;
+    const b = (fmix(h2 + len) & ~VARIANT_BITS) >>> 0;
     const { table, mask } = this;
     let i = a & mask;
     for (;;) {

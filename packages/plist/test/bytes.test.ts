@@ -1,0 +1,97 @@
+import { describe, expect, it } from 'vitest';
+import { platformFor } from '@mkpkg/platform';
+import { type ExpandOptions, expandLines, expandSourcesToBytes, stripTokens } from '../src/index.ts';
+import { sunos } from './helpers.ts';
+
+/**
+ * The command expands chunks of bytes (`PlistExpander.addBytes`), handling
+ * plain ASCII path lines without making strings; these tests hold that path
+ * to `expandLines`, the string path, output for output and warning for warning.
+ */
+async function viaBytes(input: string, opts: ExpandOptions, chunk: number): Promise<{ out: string; warnings: string[] }> {
+  const bytes = Buffer.from(input);
+  async function* stream(): AsyncGenerator<Buffer> {
+    for (let o = 0; o < bytes.length; o += chunk) yield bytes.subarray(o, o + chunk);
+  }
+  const parts: Buffer[] = [];
+  const warnings: string[] = [];
+  await expandSourcesToBytes([{ name: 'P', stream: stream() }], opts, (b) => void parts.push(Buffer.from(b)), (w) => void warnings.push(w));
+  return { out: Buffer.concat(parts).toString('utf8'), warnings };
+}
+
+function viaLines(input: string, opts: ExpandOptions): { out: string; warnings: string[] } {
+  const lines = input.split('\n');
+  if (lines.at(-1) === '') lines.pop();
+  const r = expandLines(lines, opts, 'P');
+  return { out: r.lines.map((l) => l + '\n').join(''), warnings: r.warnings };
+}
+
+/** The result, or the error message for bad input (which random input may be). */
+async function outcome<T>(f: () => Promise<T>): Promise<T | string> {
+  try {
+    return await f();
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
+
+describe('byte path equals string path', () => {
+  it('agrees on random PLISTs for every platform and scope, in any chunking', async () => {
+    let seed = 7;
+    const rnd = (n: number) => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return (seed >>> 8) % n;
+    };
+    const pick = <T,>(a: readonly T[]): T => a[rnd(a.length)]!;
+    const heads = ['bin/', 'sbin/', 'lib/', 'lib/svc/', 'share/', 'include/', 'bin/amd64/', 'bin/i86/', 'lib/amd64/', 'lib/i86/',
+      'bin${BINARCHSUFFIX}/', 'lib${LIBARCHSUFFIX}/', 'include${INCARCHSUFFIX}/', '@comment bin/', '@comment ', '@pkgdir lib/',
+      '@pkgdir ', '@link lib/isaexec bin/', '@pkgdir lib${LIBARCHSUFFIX}/', 'libexec/', 'bin/sub/', 'lib/amd64/amd64/', 'bint/',
+      'bin', 'lib', 'share/é/', 'b.in/', 'lib/..x/', '@exec echo ', ''];
+    const tails = ['a', 'b', 'c', 'd/e', 'amd64/f', 'i86/g', 'ü', 'x.y', 'x..y', ''];
+    const platforms = [platformFor('SunOS'), platformFor('Linux'), platformFor('SunOS', { MULTIARCH_ABIS: '32 64' }),
+      platformFor('Linux', { 'LIBARCHSUFFIX.32': '', 'INCARCHSUFFIX.64': '/i86' })];
+    const scopes = [{ enabled: true, bin: true, lib: true }, { enabled: true, bin: true, lib: false }, { enabled: false }] as const;
+    let checked = 0;
+    let expanded = 0;
+    for (const platform of platforms) {
+      for (const multiarch of scopes) {
+        const opts = sunos({ platform, multiarch, binDirs: ['bin', 'sbin', 'bin/sub'] });
+        for (let round = 0; round < 10; round++) {
+          const input = Array.from({ length: 60 }, () => pick(heads) + pick(tails)).join('\n') + (round % 2 ? '\n' : '');
+          const want = await outcome(async () => viaLines(input, opts));
+          for (const chunk of [1, 7, 1 << 16]) expect(await outcome(() => viaBytes(input, opts, chunk))).toEqual(want);
+          checked++;
+          if (typeof want !== 'string') expanded++;
+        }
+      }
+    }
+    expect(checked).toBe(120);
+    expect(expanded).toBeGreaterThan(80); // most inputs are valid and expand
+  });
+  it('reports bad lines the same way and at the same line', async () => {
+    const opts = sunos();
+    for (const bad of ['/usr/bin/x', 'bin/../x', '@pkgdir /x', '@pkgdir ', '@frob x', 'a${B']) {
+      const input = `bin/a\nshare/b\n${bad}\nshare/c\n`;
+      expect(() => viaLines(input, opts)).toThrow(/^P:3: /);
+      await expect(viaBytes(input, opts, 1 << 16)).rejects.toThrow(/^P:3: /);
+    }
+  });
+});
+
+describe('token removal', () => {
+  it('matches replacing each token in turn, also when a replacement spells a new token', () => {
+    let seed = 3;
+    const rnd = (n: number) => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return (seed >>> 8) % n;
+    };
+    const pieces = ['${', '}', 'BIN', 'LIB', 'INC', 'ARCHSUFFIX', '${BINARCHSUFFIX}', '${LIBARCHSUFFIX}', '${INCARCHSUFFIX}', 'x', '/', '$'];
+    const sequential = (s: string) =>
+      s.replaceAll('${BINARCHSUFFIX}', '').replaceAll('${LIBARCHSUFFIX}', '').replaceAll('${INCARCHSUFFIX}', '');
+    expect(stripTokens('${LIB${BINARCHSUFFIX}ARCHSUFFIX}x')).toBe('x');
+    for (let i = 0; i < 2000; i++) {
+      const s = Array.from({ length: 1 + rnd(8) }, () => pieces[rnd(pieces.length)]).join('');
+      expect(stripTokens(s)).toBe(sequential(s));
+    }
+  });
+});
