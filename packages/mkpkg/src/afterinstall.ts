@@ -85,7 +85,8 @@ export async function finishInstall(p: PackageDir, note: Note): Promise<void> {
   const settings = smf.smfSettingsFromVars(dv, { pkgbase: get(v, 'PKGBASE'), filesdir: path.resolve(p.dir, get(v, 'FILESDIR')), wrkdir: p.wrkdir });
   const opts = await expandOptions(p, settings ? smf.smfLibSkipDirs(settings) : []);
   const expanded = await plist.expandPlistFiles(plistSources(p), opts);
-  for (const w of expanded.warnings) note(`warning: ${w}`);
+  // plist-expand's warnings already read `file:line: warning: ...`.
+  for (const w of expanded.warnings) note(w);
   let lines = expanded.lines;
   const meta: { install: string[]; deinstall: string[] } = { install: [], deinstall: [] };
   if (settings) {

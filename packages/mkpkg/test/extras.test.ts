@@ -36,3 +36,23 @@ describe('INFO_FILES', () => {
     }
   });
 });
+
+describe('PLIST warnings during package', () => {
+  test('a duplicate PLIST line is reported once, with its file and line, and packaged once', async () => {
+    const { helloTree, mkpkg } = await import('./helpers.ts');
+    const { root, pkg } = await helloTree('hello-dup');
+    try {
+      fs.appendFileSync(path.join(pkg, 'PLIST'), 'include/hello.h\n');
+      expect(mkpkg(['-C', pkg, 'makesum']).code).toBe(0);
+      const r = mkpkg(['-C', pkg, 'package']);
+      expect(r.code, r.stderr).toBe(0);
+      const out = r.stdout + r.stderr;
+      expect(out).toMatch(/PLIST:8: warning: duplicate entry 'include\/hello\.h' dropped/);
+      expect(out).not.toMatch(/warning: .*warning:/);
+      const list = sh(`tar -tzf ${path.join(root, 'packages/All/hello-1.0.tgz')}`);
+      expect(list.stdout.split('\n').filter((l) => l === 'include/hello.h')).toHaveLength(1);
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
