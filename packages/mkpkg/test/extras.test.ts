@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { infoFragments } from '../src/infofiles.ts';
 import { pkgconfigWithRpath } from '../src/pkgconfig.ts';
-import { sh } from './helpers.ts';
+import { helloTree, mkpkg, sh } from './helpers.ts';
 
 describe('PKGCONFIG_OVERRIDE', () => {
   test('each -L directory of Libs and Libs.private gains a run path, once', () => {
@@ -39,7 +39,6 @@ describe('INFO_FILES', () => {
 
 describe('PLIST warnings during package', () => {
   test('a duplicate PLIST line is reported once, with its file and line, and packaged once', async () => {
-    const { helloTree, mkpkg } = await import('./helpers.ts');
     const { root, pkg } = await helloTree('hello-dup');
     try {
       fs.appendFileSync(path.join(pkg, 'PLIST'), 'include/hello.h\n');
