@@ -176,7 +176,7 @@ export class PlistExpander {
       if (d === ABI_DIR) return false;
     }
     if (d === NO_DIR) {
-      if (this.seen.markRaw(h1, h2, len, PLAIN) & PLAIN) this.duplicate(latin1(bytes, s, e), file, line);
+      if (this.seen.markBytes(h1, h2, len, PLAIN, bytes, s) & PLAIN) this.duplicate(latin1(bytes, s, e), file, line);
       else {
         out.reserve(len + 1);
         out.len = copyLine(bytes, s, e, out.buf, out.len);
@@ -184,7 +184,7 @@ export class PlistExpander {
       return true;
     }
     const dir = this.dirs[d]!;
-    const seen = this.seen.markRaw(h1, h2, len, dir.allBits);
+    const seen = this.seen.markBytes(h1, h2, len, dir.allBits, bytes, s);
     const rest = s + dir.prefixBytes.length;
     const n = dir.abiPrefixBytes.length;
     out.reserve(dir.extraBytes + (n + 1) * (len + 1));
@@ -264,7 +264,7 @@ export class PlistExpander {
 
   /** Rules A/B: one copy per ABI, then @link for bin dirs; one lookup for all. */
   private expandDir(s: string, dir: AutoDir, file: string, line: number, out: string[]): void {
-    const seen = this.seen.mark(this.hasher.hash(s, 0, this.keyHash), dir.allBits);
+    const seen = this.seen.mark(this.hasher.hash(s, 0, this.keyHash), dir.allBits, s, 0);
     const rest = s.slice(dir.prefix.length);
     let dup: string | undefined;
     const n = dir.abiPrefixes.length;
@@ -326,9 +326,13 @@ export class PlistExpander {
     const { hasher } = this;
     let bit = PLAIN;
     let h: Hash | undefined;
+    // The key is `key.slice(from)`.
+    let key = x;
+    let from = 0;
     if (x.charCodeAt(0) === 64) {
       if (x.startsWith(this.linkPrefix)) {
-        h = hasher.hash(x, this.linkPrefix.length, this.keyHash);
+        from = this.linkPrefix.length;
+        h = hasher.hash(x, from, this.keyHash);
         bit = LINK;
       }
     } else if (this.enabled) {
@@ -337,15 +341,16 @@ export class PlistExpander {
         bit = m.dir.copyBits[m.dir.plainCopy]!;
       } else if (m.kind === 'abi') {
         // `bin/amd64/x` is ABI 64's copy of `bin/x` if expanding `bin/x` would make it.
-        const key = m.dir.prefix + x.slice(m.dir.abiPrefixes[m.abi]!.length);
-        if (this.match(key) === this.expandMatches.get(m.dir)) {
-          h = hasher.concat(m.dir.prefixHash, hasher.hash(key, m.dir.prefix.length, this.partHash), this.keyHash);
+        const generic = m.dir.prefix + x.slice(m.dir.abiPrefixes[m.abi]!.length);
+        if (this.match(generic) === this.expandMatches.get(m.dir)) {
+          h = hasher.concat(m.dir.prefixHash, hasher.hash(generic, m.dir.prefix.length, this.partHash), this.keyHash);
+          key = generic;
           bit = m.dir.copyBits[m.abi]!;
         }
       }
     }
     h ??= hasher.hash(x, 0, this.keyHash);
-    return (this.seen.mark(h, bit) & bit) === 0;
+    return (this.seen.mark(h, bit, key, from) & bit) === 0;
   }
 
   /** Which automatic dir a file line is in, and whether it is already per-ABI. */

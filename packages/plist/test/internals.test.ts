@@ -59,13 +59,19 @@ describe('line fingerprints', () => {
   it('tells a million distinct paths apart and finds every repeat', () => {
     const seen = new SeenLines();
     let fresh = 0;
-    for (let i = 0; i < 1_000_000; i++) if (seen.mark(of(`share/pkg${i % 997}/file${i}`), 1) === 0) fresh++;
+    for (let i = 0; i < 1_000_000; i++) {
+      const k = `share/pkg${i % 997}/file${i}`;
+      if (seen.mark(of(k), 1, k, 0) === 0) fresh++;
+    }
     expect(fresh).toBe(1_000_000);
     let again = 0;
-    for (let i = 0; i < 1_000_000; i += 1000) if (seen.mark(of(`share/pkg${i % 997}/file${i}`), 2) === 1) again++;
+    for (let i = 0; i < 1_000_000; i += 1000) {
+      const k = `share/pkg${i % 997}/file${i}`;
+      if (seen.mark(of(k), 2, k, 0) === 1) again++;
+    }
     expect(again).toBe(1000);
     expect(seen.size).toBe(1_000_000);
     // Variant bits accumulate per key.
-    expect(seen.mark(of('share/pkg0/file0'), 4)).toBe(3);
+    expect(seen.mark(of('share/pkg0/file0'), 4, 'share/pkg0/file0', 0)).toBe(3);
   });
 });
