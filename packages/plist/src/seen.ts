@@ -216,8 +216,11 @@ export class SeenLines {
 
   private storeBytes(bytes: Uint8Array, s: number, e: number): number {
     const off = this.storeLength(e - s);
-    this.arena.set(bytes.subarray(s, e), this.used);
-    this.used += e - s;
+    // A loop: lines are short, and a subarray per line would be an allocation per key.
+    const A = this.arena;
+    let o = this.used;
+    for (let i = s; i < e; i++) A[o++] = bytes[i]!;
+    this.used = o;
     return off;
   }
 
