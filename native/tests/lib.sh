@@ -41,3 +41,47 @@ setup_targets() {
 	esac
 }
 skip() { echo "SKIP: $1 ($2)"; }
+
+nl='
+'
+# field NAME: the value of the first NAME=... line of $out.
+field() {
+	printf '%s\n' "$out" | sed -n "s/^$1=//p" | sed -n 1p
+}
+
+# check_args CMD LABEL: CMD, started through the script's run(), hands its
+# target arguments with spaces, empty strings, newlines and backslashes
+# unchanged, and argv[0] as typed.
+check_args() {
+	run "$1" "a b" "" "x${nl}y" ' lead' 'back\slash'
+	is "$2" "$(printf '%s\n' "$out" | grep '^arg')" \
+	    "argc=6
+argv[0]=$1
+argv[1]=a b
+argv[2]=
+argv[3]=x\\ny
+argv[4]= lead
+argv[5]=back\\\\slash"
+}
+
+# check_env TARGET CMD [VAR=value ...]: CMD passes its environment on
+# untouched: what TARGET sees when CMD runs it equals what it sees run
+# directly, with the same extra variables.
+check_env() {
+	_target=$1 _cmd=$2
+	shift 2
+	direct=$(env -i TT_ENV=1 HOME=/x "$@" 'ODD=a b' "EMPTY=" "NL=1${nl}2" "$_target" | grep '^env=')
+	through=$(env -i TT_ENV=1 HOME=/x "$@" 'ODD=a b' "EMPTY=" "NL=1${nl}2" $VALGRIND "$_cmd" 2>&1 | grep '^env=')
+	if [ -n "$VALGRIND" ]; then
+		# valgrind's launcher and core add variables to the process they
+		# run (blanking LD_PRELOAD at the exec) and reorder the rest:
+		# compare as sets, valgrind's own set aside.  The plain run checks
+		# the order too.
+		through=$(printf '%s\n' "$through" |
+		    grep -Ev '^env=(LD_PRELOAD|LD_LIBRARY_PATH|GLIBCPP_FORCE_NEW|GLIBCXX_FORCE_NEW|PWD)=' | sort)
+		is "environment arrives unchanged (valgrind's own variables set aside)" \
+		    "$through" "$(printf '%s\n' "$direct" | sort)"
+	else
+		is "environment arrives unchanged" "$through" "$direct"
+	fi
+}

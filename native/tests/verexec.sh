@@ -56,10 +56,6 @@ run() {
 	out=$($VALGRIND "$@" 2>&1)
 	st=$?
 }
-# field NAME: the value of the first NAME=... line of $out.
-field() {
-	printf '%s\n' "$out" | sed -n "s/^$1=//p" | sed -n 1p
-}
 
 P=$T/pfx; mkcmd "$P"
 export VEREXEC_ALTDIR="$T/d"
@@ -260,17 +256,7 @@ is "10,000 entries, the highest dangling: falls back in order" "$(printf '%s\n' 
 mkdir -p "$T/pt/perl"
 ln -s "$T/t64" "$T/pt/perl/5.36.0"
 export VEREXEC_ALTDIR="$T/pt"
-nl='
-'
-run "$P/bin/perl" "a b" "" "x${nl}y" ' lead' 'back\slash'
-is "arguments arrive unchanged, argv[0] as typed" "$(printf '%s\n' "$out" | grep '^arg')" \
-    "argc=6
-argv[0]=$P/bin/perl
-argv[1]=a b
-argv[2]=
-argv[3]=x\\ny
-argv[4]= lead
-argv[5]=back\\\\slash"
+check_args "$P/bin/perl" "arguments arrive unchanged, argv[0] as typed"
 run env PATH="$P/bin:$PATH" $VALGRIND perl
 is "through PATH: argv[0] stays perl" "$(field 'argv\[0\]'):$st" "perl:0"
 if [ -z "$VALGRIND" ] && command -v bash >/dev/null; then
@@ -279,18 +265,7 @@ if [ -z "$VALGRIND" ] && command -v bash >/dev/null; then
 else
 	skip "argv[0] unchanged even when it names nothing" "valgrind takes argv[0] from its own command line"
 fi
-direct=$(env -i TT_ENV=1 HOME=/x VEREXEC_ALTDIR="$T/pt" 'ODD=a b' "EMPTY=" "NL=1${nl}2" "$T/t64" | grep '^env=')
-through=$(env -i TT_ENV=1 HOME=/x VEREXEC_ALTDIR="$T/pt" 'ODD=a b' "EMPTY=" "NL=1${nl}2" $VALGRIND "$P/bin/perl" 2>&1 | grep '^env=')
-if [ -n "$VALGRIND" ]; then
-	# valgrind adds its own variables to its client's environment: compare
-	# as sets with those set aside.  The plain run checks the order too.
-	through=$(printf '%s\n' "$through" |
-	    grep -Ev '^env=(LD_PRELOAD|LD_LIBRARY_PATH|GLIBCPP_FORCE_NEW|GLIBCXX_FORCE_NEW|PWD)=' | sort)
-	is "environment arrives unchanged (valgrind's own variables set aside)" \
-	    "$through" "$(printf '%s\n' "$direct" | sort)"
-else
-	is "environment arrives unchanged" "$through" "$direct"
-fi
+check_env "$T/t64" "$P/bin/perl" VEREXEC_ALTDIR="$T/pt"
 out=$(sh -c 'echo "shell=$$"; exec "$@"' sh $VALGRIND "$P/bin/perl" 2>&1)
 is "an exec, not a child: same pid" "$(field pid)" "$(field shell)"
 run env TT_EXIT=42 $VALGRIND "$P/bin/perl"
