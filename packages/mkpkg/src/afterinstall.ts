@@ -1,9 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { type Abi, InputError, UserError, machineArch, splitList } from '@mkpkg/platform';
+import { type Abi, InputError, machineArch, splitList, UserError, writeFileAtomicSync } from '@mkpkg/platform';
 import { checkElf } from './elfcheck.ts';
 import { infoFragments } from './infofiles.ts';
-import { writeFileAtomic } from './lock.ts';
 import { incarchEntries, mergeStages } from './merge.ts';
 import { type PackageDir, type Vars, get, isYes } from './pkgdir.ts';
 import { parseAssignments } from './shell.ts';
@@ -118,8 +117,8 @@ export async function finishInstall(p: PackageDir, note: Note): Promise<void> {
     skipDirs: [...opts.skipLibDirs, ...opts.skipBinDirs],
   });
   note(`PLIST: ${lines.length} lines match ${root}; ${n} ELF files have their ABI's class`);
-  writeFileAtomic(path.join(p.wrkdir, '.PLIST'), lines.join('\n') + '\n');
-  writeFileAtomic(path.join(p.wrkdir, '.scripts.json'), JSON.stringify(meta));
+  writeFileAtomicSync(path.join(p.wrkdir, '.PLIST'), lines.join('\n') + '\n');
+  writeFileAtomicSync(path.join(p.wrkdir, '.scripts.json'), JSON.stringify(meta));
 }
 
 

@@ -7,7 +7,7 @@ export { readElf, readArchiveElf, type ElfInfo } from './elf.ts';
 export { checkElf, abiOfPath, type ElfCheckOptions } from './elfcheck.ts';
 export { extractArchive, archiveKind } from './extract.ts';
 export { fetchDistfile, candidateUrls } from './fetch.ts';
-export { withLock, writeFileAtomic } from './lock.ts';
+export { withLock } from './lock.ts';
 export { initTree, GLUE_DIR } from './inittree.ts';
 export { shQuote, splitShellWords, parseAssignments } from './shell.ts';
 export { pkgconfigWithRpath } from './pkgconfig.ts';

@@ -63,9 +63,3 @@ function alive(pid: number): boolean {
   }
 }
 
-/** Writes a file under its final name only once it is complete. */
-export function writeFileAtomic(file: string, data: string | Uint8Array): void {
-  const tmp = `${file}.tmp.${process.pid}`;
-  fs.writeFileSync(tmp, data);
-  fs.renameSync(tmp, file);
-}

@@ -1,9 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { splitList } from '@mkpkg/platform';
+import { splitList, writeFileAtomicSync } from '@mkpkg/platform';
 import { distfileLines, formatDistinfo, keptLines, patchLine, readDistinfo } from './distinfo.ts';
 import { candidateUrls, type FetchOptions, fetchDistfile } from './fetch.ts';
-import { writeFileAtomic } from './lock.ts';
 import { type PackageDir, get } from './pkgdir.ts';
 
 /** `mkpkg makesum` / `makepatchsum`: rewrite one half of distinfo, keep the other. */
@@ -24,7 +23,7 @@ export async function makesum(p: PackageDir, target: 'makesum' | 'makepatchsum')
     distLines = keptLines(di, (e) => names.has(e.file));
     patchLines = patches.map(patchLine);
   }
-  writeFileAtomic(file, formatDistinfo(distLines, patchLines));
+  writeFileAtomicSync(file, formatDistinfo(distLines, patchLines));
 }
 
 /** The package's patches/patch-* files, in the order they apply. */

@@ -1,19 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import {
-  type Abi,
-  type MkConf,
-  type Multiarch,
-  type Platform,
-  InputError,
-  MKCONF_VARS,
-  bmakeVars,
-  platformFromMkConf,
-  resolveMultiarch,
-  singleAbiPlatform,
-  splitList,
-} from '@mkpkg/platform';
-import { writeFileAtomic } from './lock.ts';
+import { type Abi, bmakeVars, InputError, type MkConf, MKCONF_VARS, type Multiarch, type Platform, platformFromMkConf, resolveMultiarch, singleAbiPlatform, splitList, writeFileAtomicSync } from '@mkpkg/platform';
 
 /** Variables mkpkg asks bmake for, in a package directory. */
 export const PACKAGE_VARS = [
@@ -220,7 +207,7 @@ function writeVarsCache(file: string, key: string, vars: Vars, abiVars: Readonly
   }
   const c: VarsCache = { key, files, vars: [...vars], abiVars: [...abiVars].map(([a, v]) => [a, [...v]]) };
   try {
-    writeFileAtomic(file, JSON.stringify(c));
+    writeFileAtomicSync(file, JSON.stringify(c));
   } catch {
     // A cache that cannot be written costs time, never correctness.
   }

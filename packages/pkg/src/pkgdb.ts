@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { InputError } from '@mkpkg/platform';
+import { InputError, writeFileAtomic } from '@mkpkg/platform';
 import { type ParsedContents, parseContents, payloadOf } from './contents.ts';
 
 export interface DbLocation {
@@ -99,8 +99,6 @@ export async function updateRequiredBy(dbdir: string, dep: string, who: string, 
   const next = add ? [...new Set([...lines, who])] : lines.filter((l) => l !== who);
   if (next.length === 0) await fs.promises.rm(file, { force: true });
   else {
-    const tmp = `${file}.tmp-${process.pid}`;
-    await fs.promises.writeFile(tmp, `${next.join('\n')}\n`, { mode: 0o644 });
-    await fs.promises.rename(tmp, file);
+    await writeFileAtomic(file, `${next.join('\n')}\n`, { mode: 0o644 });
   }
 }

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { pipeline } from 'node:stream/promises';
-import { UserError } from '@mkpkg/platform';
+import { UserError, writeFileAtomic } from '@mkpkg/platform';
 import { packageFileInfo } from './info.ts';
 import { parseBuildInfo } from './metadata.ts';
 
@@ -59,8 +59,6 @@ export async function writeSummary(dir: string): Promise<{ path: string; package
   for (const n of names) blocks.push(await summaryBlock(path.join(dir, n)));
   const text = blocks.map((b) => `${b}\n\n`).join('');
   const out = path.join(dir, 'pkg_summary.gz');
-  const tmp = `${out}.tmp-${process.pid}`;
-  await fs.promises.writeFile(tmp, zlib.gzipSync(Buffer.from(text), { level: 9 }));
-  await fs.promises.rename(tmp, out);
+  await writeFileAtomic(out, zlib.gzipSync(Buffer.from(text), { level: 9 }));
   return { path: out, packages: names };
 }

@@ -7,3 +7,4 @@ export * from './dotsequence.ts';
 export * from './bmake.ts';
 export * from './mkconf.ts';
 export * from './probe.ts';
+export * from './files.ts';

@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { UserError, machineArch } from '@mkpkg/platform';
+import { UserError, machineArch, writeFileAtomic } from '@mkpkg/platform';
 import { expandSources } from './files.ts';
 import type { ExpandOptions } from './options.ts';
 
@@ -105,12 +105,9 @@ export async function expandTree(
 /** Writes a file under a temporary name and renames it, so no half file is left. */
 export async function writeAtomically(file: string, lines: readonly string[]): Promise<void> {
   await fs.mkdir(path.dirname(file), { recursive: true });
-  const tmp = `${file}.tmp${process.pid}`;
   try {
-    await fs.writeFile(tmp, lines.length > 0 ? lines.join('\n') + '\n' : '');
-    await fs.rename(tmp, file);
+    await writeFileAtomic(file, lines.length > 0 ? lines.join('\n') + '\n' : '');
   } catch (err) {
-    await fs.rm(tmp, { force: true });
     throw new UserError(`${file}: cannot write: ${(err as Error).message}`);
   }
 }

@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { InputError, UserError } from '@mkpkg/platform';
+import { InputError, UserError, writeFileAtomic } from '@mkpkg/platform';
 import { checkManifest } from './manifest.ts';
 import { deinstallFragment, installFragment } from './scripts.ts';
 import type { SmfSettings } from './settings.ts';
@@ -117,14 +117,10 @@ async function readTemplate(file: string, what: string): Promise<string> {
 }
 
 async function writeAtomic(file: string, text: string, mode: number): Promise<void> {
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
   try {
     await fs.mkdir(path.dirname(file), { recursive: true });
-    await fs.writeFile(tmp, text, { mode });
-    await fs.chmod(tmp, mode); // the umask may have narrowed it
-    await fs.rename(tmp, file);
+    await writeFileAtomic(file, text, { mode });
   } catch (err) {
-    await fs.rm(tmp, { force: true });
     throw new UserError(`cannot install ${file}: ${(err as Error).message}`);
   }
 }
