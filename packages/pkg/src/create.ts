@@ -8,6 +8,7 @@ import {
   type HardLink, assembleScript, buildInfoText, descText, linkDeinstallFragment, linkInstallFragment, sourceDateEpoch,
 } from './metadata.ts';
 import { TarWriter } from './tarwrite.ts';
+import { md5File } from './md5.ts';
 
 export interface CreateOptions {
   output: string;
@@ -40,22 +41,6 @@ type Staged =
 
 const OWNER = { uid: 0, gid: 0, uname: 'root', gname: 'root' } as const;
 const MD5_CONCURRENCY = 2;
-
-/** MD5 of a file through one reused buffer (hashing is synchronous, so reuse is safe). */
-async function md5File(file: string, buf: Buffer): Promise<string> {
-  const h = crypto.createHash('md5');
-  const fh = await fs.promises.open(file, 'r');
-  try {
-    for (;;) {
-      const { bytesRead } = await fh.read(buf, 0, buf.length, null);
-      if (bytesRead === 0) break;
-      h.update(buf.subarray(0, bytesRead));
-    }
-  } finally {
-    await fh.close();
-  }
-  return h.digest('hex');
-}
 
 /** Runs `fn` over `items` with at most `n` at a time, keeping results in order. */
 async function mapLimit<T, R>(items: readonly T[], n: number, fn: (t: T, worker: number) => Promise<R>): Promise<R[]> {

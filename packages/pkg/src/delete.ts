@@ -1,10 +1,9 @@
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import { UserError, bestMatch } from '@mkpkg/platform';
 import { formatExec, payloadOf } from './contents.ts';
 import { Journal } from './journal.ts';
+import { md5File } from './md5.ts';
 import { fileOwners, listInstalled, pkgdbDir, readInstalledContents, underDestdir, updateRequiredBy } from './pkgdb.ts';
 import { type ScriptEnv, runPkgScript, runShell } from './scripts.ts';
 
@@ -19,12 +18,6 @@ export interface DeleteResult {
   /** Files left in place because they differ from what was installed. */
   modified: string[];
   warnings: string[];
-}
-
-async function md5(file: string): Promise<string> {
-  const h = crypto.createHash('md5');
-  await pipeline(fs.createReadStream(file), h);
-  return h.digest('hex');
 }
 
 /** Removes now-empty directories from `dir` up to (not including) `root`, sparing `keep`. */
@@ -89,7 +82,7 @@ export async function deletePackage(pkgname: string, o: DeleteOptions = {}): Pro
     if (item.kind === 'file') {
       await remove(item.path, async (abs, st) => {
         if (item.symlink !== undefined) return st.isSymbolicLink() && (await fs.promises.readlink(abs)) === item.symlink;
-        if (item.md5 !== undefined) return st.isFile() && (await md5(abs)) === item.md5;
+        if (item.md5 !== undefined) return st.isFile() && (await md5File(abs)) === item.md5;
         return !st.isDirectory();
       });
     } else if (item.kind === 'link') {
