@@ -1,5 +1,7 @@
-import { createRequire } from 'node:module';
+import { writeSync } from 'node:fs';
 import { InputError, runMain } from '@mkpkg/platform';
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
 import { expandTree } from './batch.ts';
 import { checkTree } from './check.ts';
 import { optionsFromEnv } from './env.ts';
@@ -7,12 +9,6 @@ import { expandSources, expandSourcesToBytes, type PlistSource } from './files.t
 import { foldTree } from './fold.ts';
 
 const PROG = 'plist-expand';
-
-// yargs is loaded with require(): its two dozen modules then bypass the
-// TypeScript loader's import hooks (about 0.1 s less CPU at every start).
-const require = createRequire(import.meta.url);
-const yargs = require('yargs') as typeof import('yargs').default;
-const { hideBin } = require('yargs/helpers') as typeof import('yargs/helpers');
 
 // A reader that stops early (`plist-expand PLIST | head`) is not an error: stop quietly.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
@@ -115,9 +111,27 @@ function writeOut(lines: string[]): Promise<void> | void {
   return new Promise((resolve) => process.stdout.once('drain', resolve));
 }
 
-/** One write per batch; waits when the pipe is full so memory stays flat. */
+/**
+ * Writes a batch of expanded bytes, which are only valid during the call.
+ * Straight to fd 1 while it takes them synchronously (a file or a blocking
+ * pipe: no copy); once it would block, every later batch is copied and goes
+ * through process.stdout (in order, waiting when the pipe is full).
+ */
+let viaStream = false;
 function writeBytes(bytes: Buffer): Promise<void> | void {
-  if (process.stdout.write(bytes)) return;
+  let done = 0;
+  if (!viaStream) {
+    try {
+      while (done < bytes.length) done += writeSync(1, bytes, done);
+      return;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EPIPE') process.exit(0); // as for the stream, above
+      if (code !== 'EAGAIN') throw err;
+      viaStream = true;
+    }
+  }
+  if (process.stdout.write(Buffer.from(bytes.subarray(done)))) return;
   return new Promise((resolve) => process.stdout.once('drain', resolve));
 }
 

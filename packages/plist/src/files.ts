@@ -1,35 +1,79 @@
-import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { openSync, readSync, statSync } from 'node:fs';
 import { InputError } from '@mkpkg/platform';
 import { ByteOutput, PlistExpander } from './expand.ts';
+import { InputLog } from './inputlog.ts';
 import { LineDecoder, readChunks } from './lines.ts';
 import type { ExpandOptions } from './options.ts';
 
 /** Where a PLIST comes from: a path, or a stream with a display name ('-' = stdin). */
 export type PlistSource = string | { readonly name: string; readonly stream: AsyncIterable<Buffer | string> };
 
-export function openSource(src: PlistSource): { name: string; stream: AsyncIterable<Buffer | string> } {
-  if (typeof src !== 'string') return src;
-  if (src === '-') return { name: '<stdin>', stream: process.stdin };
-  return { name: src, stream: fileChunks(src) };
+/** A piece of input cut at a line end (the newline dropped), with its offset in the concatenated input. */
+interface Chunk {
+  readonly bytes: Buffer;
+  readonly ref: number;
 }
 
+const CHUNK = 1 << 16;
+
 /**
- * A file's bytes in 64 KiB chunks, read synchronously: a CLI has nothing else
- * to do meanwhile, and this saves a thread-pool round trip per chunk. Chunks
- * this small die young, which keeps the garbage collector cheap.
+ * A file's lines in chunks of about 64 KiB, read synchronously into one
+ * reused buffer (a CLI has nothing else to do meanwhile, and this saves a
+ * thread-pool round trip and an allocation per chunk). Each chunk is valid
+ * until the next is asked for. The file is handed to `log`, which keeps it
+ * open for the de-dup table to read back.
  */
-async function* fileChunks(file: string): AsyncGenerator<Buffer> {
+function* fileChunks(file: string, log: InputLog): Generator<Chunk> {
   const fd = openSync(file, 'r');
-  try {
-    for (;;) {
-      const buf = Buffer.allocUnsafe(1 << 16);
-      const n = readSync(fd, buf, 0, buf.length, null);
-      if (n === 0) return;
-      yield n === buf.length ? buf : buf.subarray(0, n);
+  const { base, spooled } = log.openFile(fd);
+  let buf = Buffer.allocUnsafe(CHUNK);
+  let carry = 0; // bytes of a partial line at the start of buf
+  let pos = 0; // offset of buf[0] in the file
+  for (;;) {
+    const n = readSync(fd, buf, carry, buf.length - carry, null);
+    if (spooled && n > 0) log.spoolWrite(buf.subarray(carry, carry + n));
+    if (n === 0) {
+      if (carry > 0) yield { bytes: buf.subarray(0, carry), ref: base + pos };
+      log.close(pos + carry);
+      return;
     }
-  } finally {
-    closeSync(fd);
+    const have = carry + n;
+    const nl = buf.lastIndexOf(10, have - 1);
+    if (nl < 0) {
+      // One line longer than the buffer: make room and read on.
+      if (have === buf.length) buf = Buffer.concat([buf, Buffer.allocUnsafe(buf.length)]);
+      carry = have;
+      continue;
+    }
+    yield { bytes: buf.subarray(0, nl), ref: base + pos };
+    buf.copyWithin(0, nl + 1, have);
+    carry = have - nl - 1;
+    pos += nl + 1;
   }
+}
+
+/** `fileChunks` for a stream (stdin, a test's generator); its bytes are spooled for the log. */
+async function* streamChunks(stream: AsyncIterable<Buffer | string>, log: InputLog): AsyncGenerator<Chunk> {
+  const base = log.openStream();
+  let pos = 0;
+  async function* spooled(): AsyncGenerator<Buffer> {
+    for await (const c of stream) {
+      const b = typeof c === 'string' ? Buffer.from(c) : c;
+      log.spoolWrite(b);
+      yield b;
+    }
+  }
+  for await (const bytes of readChunks(spooled())) {
+    yield { bytes, ref: base + pos };
+    pos += bytes.length + 1;
+  }
+  log.close(pos);
+}
+
+function chunksOf(src: PlistSource, log: InputLog): { name: string; chunks: Iterable<Chunk> | AsyncIterable<Chunk> } {
+  if (typeof src !== 'string') return { name: src.name, chunks: streamChunks(src.stream, log) };
+  if (src === '-') return { name: '<stdin>', chunks: streamChunks(process.stdin, log) };
+  return { name: src, chunks: fileChunks(src, log) };
 }
 
 /** Rough line count of PLIST files (lines average ~30 bytes), to size the de-dup table once. */
@@ -49,8 +93,9 @@ function expectedLines(sources: readonly PlistSource[]): number {
 /**
  * Streams one package's PLIST files (concatenated in order) through the
  * expander; `sink` receives the output as UTF-8 bytes, one batch per input
- * chunk, and may apply back-pressure by returning a promise. Returns the
- * number of input lines.
+ * chunk, and may apply back-pressure by returning a promise. The bytes are
+ * only valid during the call (the buffer is reused): a sink that keeps them
+ * copies them. Returns the number of input lines.
  */
 export async function expandSourcesToBytes(
   sources: readonly PlistSource[],
@@ -58,39 +103,44 @@ export async function expandSourcesToBytes(
   sink: (bytes: Buffer) => void | Promise<void>,
   warn: (message: string) => void,
 ): Promise<number> {
-  const x = new PlistExpander(opts, expectedLines(sources));
+  const log = new InputLog();
+  const x = new PlistExpander(opts, expectedLines(sources), log);
   const out = new ByteOutput();
   const scratch: string[] = [];
   let count = 0;
-  for (const src of sources) {
-    const { name, stream } = openSource(src);
-    const decoder = new LineDecoder(name, warn);
-    let next = 1;
-    try {
-      for await (const chunk of readChunks(stream)) {
-        let n: number;
-        if (LineDecoder.needsDecode(chunk)) {
-          // Rare (CRLF files, bad input): the checked string path.
-          const lines = decoder.decode(chunk, next);
-          for (let i = 0; i < lines.length; i++) {
-            scratch.length = 0;
-            x.add(lines[i]!, name, next + i, scratch);
-            for (const l of scratch) out.line(l);
+  try {
+    for (const src of sources) {
+      const name = typeof src !== 'string' ? src.name : src === '-' ? '<stdin>' : src;
+      const decoder = new LineDecoder(name, warn);
+      let next = 1;
+      try {
+        for await (const { bytes, ref } of chunksOf(src, log).chunks) {
+          let n: number;
+          if (LineDecoder.needsDecode(bytes)) {
+            // Rare (CRLF files, bad input): the checked string path.
+            const lines = decoder.decode(bytes, next);
+            for (let i = 0; i < lines.length; i++) {
+              scratch.length = 0;
+              x.add(lines[i]!, name, next + i, scratch);
+              for (const l of scratch) out.line(l);
+            }
+            n = lines.length;
+          } else {
+            n = x.addBytes(bytes, name, next, out, scratch, ref);
           }
-          n = lines.length;
-        } else {
-          n = x.addBytes(chunk, name, next, out, scratch);
+          next += n;
+          count += n;
+          // Hand warnings on and forget them, so a PLIST full of duplicates does not pile them up.
+          for (const w of x.warnings) warn(w);
+          x.warnings.length = 0;
+          if (out.len > 0) await sink(out.take());
         }
-        next += n;
-        count += n;
-        // Hand warnings on and forget them, so a PLIST full of duplicates does not pile them up.
-        for (const w of x.warnings) warn(w);
-        x.warnings.length = 0;
-        if (out.len > 0) await sink(out.take());
+      } catch (err) {
+        throw readError(err, name);
       }
-    } catch (err) {
-      throw readError(err, name);
     }
+  } finally {
+    log.dispose();
   }
   return count;
 }

@@ -1,105 +1,92 @@
 /**
  * The set of output lines printed so far, for pkgsrc's exact-string de-dup.
  *
- * A PLIST can be millions of lines in CI, so this keeps each distinct key
- * line as its UTF-8 bytes in one growing byte array, found through a 60-bit
- * fingerprint in a typed-array hash table, instead of as V8 strings (~80
- * bytes of overhead each) in a Set. The fingerprint is a pair
- * of polynomial hashes, which compose: the hash of `prefix + rest` follows
- * from the hashes of the parts, so a per-ABI path is keyed by its generic
- * form without building that string. Two different keys sharing a
- * fingerprint are still told apart: `SeenLines` compares the key bytes.
+ * A PLIST can be millions of lines in CI, and exact de-dup must be able to
+ * recognise any of them again, so what is kept per distinct line decides the
+ * memory. Here it is 8 bytes of hash table: a 28-bit fingerprint, a 4-bit set
+ * of the variants printed so far, and a reference to the key's bytes. When
+ * the key is a whole line of the input, the reference is where that line is
+ * in the input (see `KeyLog`), which is read back only to confirm a
+ * fingerprint match, that is for real duplicates and the odd chance
+ * collision. Keys that exist only after expansion (substituted lines, the
+ * generic header of a `${INCARCHSUFFIX}` line) are copied into an
+ * append-only byte array instead.
+ *
+ * The fingerprint is a polynomial hash of the UTF-8 bytes, which the byte
+ * path computes inline while it looks for the end of the line. Such hashes
+ * have known collisions (Thue–Morse strings); a collision costs one read,
+ * never a wrong answer, because a key counts as seen only when its bytes
+ * equal the stored ones.
  */
 
-/** Multipliers of the two hashes; `PlistExpander.addBytes` computes the same hashes over ASCII bytes. */
-export const B1 = 0x01000193;
-export const B2 = 0x5bd1e995;
+/** Multiplier of the line hash; `PlistExpander.addBytes` computes the same hash inline. */
+export const HASH_BASE = 0x01000193;
 
-/** Polynomial hash pair of a string (or a part of one), with its length. */
-export interface Hash {
-  h1: number;
-  h2: number;
-  len: number;
-}
-
-export class Hasher {
-  private pow1 = new Uint32Array([1]);
-  private pow2 = new Uint32Array([1]);
-
-  /** Hash of `s.slice(from)`, written into `out`. */
-  hash(s: string, from: number, out: Hash): Hash {
-    let a = 0;
-    let b = 0;
-    for (let i = from; i < s.length; i++) {
-      const c = s.charCodeAt(i);
-      a = (Math.imul(a, B1) + c) | 0;
-      b = (Math.imul(b, B2) + c) | 0;
-    }
-    out.h1 = a;
-    out.h2 = b;
-    out.len = s.length - from;
-    return out;
+/**
+ * The line hash of `bytes[s, e)`: a polynomial over its 32-bit
+ * little-endian words, then over the one to three bytes left. Words, so
+ * that the byte path hashes four bytes a step.
+ */
+export function hashBytes(bytes: Uint8Array, s: number, e: number): number {
+  let h = 0;
+  let i = s;
+  for (; i + 4 <= e; i += 4) {
+    const w = bytes[i]! | (bytes[i + 1]! << 8) | (bytes[i + 2]! << 16) | (bytes[i + 3]! << 24);
+    h = (Math.imul(h, HASH_BASE) + w) | 0;
   }
-
-  /** Hash of the concatenation `x + y`, written into `out` (may be `y`). */
-  concat(x: Hash, y: Hash, out: Hash): Hash {
-    if (y.len >= this.pow1.length) this.growPowers(y.len);
-    const h1 = (Math.imul(x.h1, this.pow1[y.len]!) + y.h1) | 0;
-    const h2 = (Math.imul(x.h2, this.pow2[y.len]!) + y.h2) | 0;
-    out.h1 = h1;
-    out.h2 = h2;
-    out.len = x.len + y.len;
-    return out;
-  }
-
-  private growPowers(n: number): void {
-    let size = this.pow1.length;
-    while (size <= n) size *= 2;
-    const p1 = new Uint32Array(size);
-    const p2 = new Uint32Array(size);
-    p1[0] = 1;
-    p2[0] = 1;
-    for (let i = 1; i < size; i++) {
-      p1[i] = Math.imul(p1[i - 1]!, B1);
-      p2[i] = Math.imul(p2[i - 1]!, B2);
-    }
-    this.pow1 = p1;
-    this.pow2 = p2;
-  }
-}
-
-export function newHash(): Hash {
-  return { h1: 0, h2: 0, len: 0 };
+  for (; i < e; i++) h = (Math.imul(h, HASH_BASE) + bytes[i]!) | 0;
+  return h;
 }
 
 /**
+ * Where the byte path's keys can be read again: a reference is an offset in
+ * the concatenated input, and the key is the line that starts there (up to a
+ * newline or the end of its file).
+ */
+export interface KeyLog {
+  /** Reads up to `n` bytes at `ref` into `into[0, n)`, not past the end of the file holding `ref`; returns how many. */
+  read(ref: number, into: Uint8Array, n: number): number;
+}
+
+/** Largest reference a slot can hold; later input is kept in the arena instead. */
+export const MAX_LOG_REF = 0x7fffffff;
+
+export const VARIANT_BITS = 0xf;
+
+/**
  * The de-dup table. Every output line is named by a key line and a variant
- * (see `expand.ts`): `bin/amd64/foo` is variant "copy for ABI 64" of `bin/foo`,
- * so one lookup serves all the lines one input line expands to. Each slot
- * holds a 60-bit fingerprint of the key, a 4-bit set of the variants printed
- * so far, and where the key's UTF-8 bytes are in an append-only arena. The
- * fingerprint is only a filter: a key counts as seen only when its bytes
- * equal the stored ones, so two keys that share a fingerprint (by chance or
- * by construction: polynomial hashes mod 2^32 have known collisions) stay
- * two keys. Memory is the distinct keys' bytes plus 12 bytes per slot.
+ * (see `expand.ts`): `bin/amd64/foo` is variant "copy for ABI 64" of
+ * `bin/foo`, so one lookup serves all the lines one input line expands to.
  */
 export class SeenLines {
-  // Slot i is [3i] = fingerprint high word, [3i+1] = 28 more bits | variant bits,
-  // [3i+2] = offset of the key in `arena` (a varint length, then the bytes).
-  private table: Uint32Array;
+  // Slot i: [2i] = fingerprint (high 28 bits) | variant bits (0 = empty),
+  // [2i+1] = reference: >= 0 an offset in the log, < 0 ~offset in the arena
+  // (where a varint length and then the bytes are).
+  private table: Int32Array;
   private mask: number;
+  /** A slot's home is `home(fingerprint, shift)`: the top bits of the table size. */
+  private shift: number;
   private count = 0;
-  private arena: Uint8Array;
+  private arena: Uint8Array = new Uint8Array(1 << 12);
   private used = 0;
+  private scratch: Buffer = Buffer.allocUnsafe(768);
 
-  /** `expected`: a guess of how many keys will be added, to size the table once. */
-  constructor(expected = 0) {
-    let cap = 1024;
-    while (cap * 3 < expected * 4) cap *= 2;
-    this.table = new Uint32Array(cap * 3);
-    this.mask = cap - 1;
-    // Keys are about an input line each; the headroom costs no RSS (pages untouched stay unmapped).
-    this.arena = new Uint8Array(Math.max(1 << 16, Math.min(expected * 48, 1 << 30)));
+  /**
+   * `expected`: a guess of how many keys will be added, to size the table
+   * once; `log`: where references point (without one, every key is copied).
+   */
+  constructor(
+    expected = 0,
+    private readonly log?: KeyLog,
+  ) {
+    let bits = 10;
+    while (2 ** bits * 3 < expected * 4) bits++;
+    // Written through once now: the kernel then maps the pages in order,
+    // instead of one fault (or two, after a read) per page at random as keys
+    // arrive. On a 1M-line PLIST this is the cheaper way by some 30 ms.
+    this.table = new Int32Array(2 ** bits * 2).fill(0);
+    this.mask = 2 ** bits - 1;
+    this.shift = 32 - bits;
   }
 
   /** Keys stored. */
@@ -107,130 +94,96 @@ export class SeenLines {
     return this.count;
   }
 
-  /** Bytes of key text stored. */
+  /** Bytes of key text copied into memory (keys found through the log are not). */
   get keyBytes(): number {
     return this.used;
   }
 
   /**
-   * Records `variants` (bits 0–3) as printed for the key `key.slice(from)`,
-   * whose hash is `h`; returns the variants that were already recorded (0
-   * for a new key).
+   * Records `variants` (bits 0–3) as printed for the key `bytes[s, s + len)`
+   * whose line hash is `h`; returns the variants recorded before (0 for a new
+   * key). `ref` is where the key is in the log, or -1 to copy it.
    */
-  mark(h: Hash, variants: number, key: string, from: number): number {
-    const a = fingerprintA(h.h1, h.len);
-    const b = fingerprintB(h.h2, h.len);
-    const { table, mask } = this;
-    let i = a & mask;
+  mark(h: number, len: number, variants: number, bytes: Uint8Array, s: number, ref: number): number {
+    return this.markFingerprint(fingerprint(h, len), len, variants, bytes, s, ref);
+  }
+
+  /**
+   * Loads the home slots of the keys with fingerprints `fps[0, n)` into the
+   * cache. The table is far larger than the cache, so each lookup would
+   * otherwise wait for memory on its own; these loads do not depend on each
+   * other, so the processor overlaps them. Returns a value only so that the
+   * loads are not optimised away.
+   */
+  touch(fps: Int32Array, n: number): number {
+    const { table, shift } = this;
+    let x = 0;
+    for (let k = 0; k < n; k++) x |= table[2 * home(fps[k]!, shift)]!;
+    return x;
+  }
+
+  /** `mark` for a key whose `fingerprint` is known. */
+  markFingerprint(fp: number, len: number, variants: number, bytes: Uint8Array, s: number, ref: number): number {
+    const table = this.table;
+    const mask = this.mask;
+    let i = home(fp, this.shift);
     for (;;) {
-      const l = table[3 * i + 1]!;
-      if (l === 0) break; // empty: a used slot always has a variant bit set
-      if ((l & ~VARIANT_BITS) >>> 0 === b && table[3 * i] === a && this.equalsString(table[3 * i + 2]!, key, from)) {
-        table[3 * i + 1] = l | variants;
-        return l & VARIANT_BITS;
+      const w = table[2 * i]!;
+      if (w === 0) break;
+      if ((w & ~VARIANT_BITS) === fp && this.equals(table[2 * i + 1]!, bytes, s, len)) {
+        table[2 * i] = w | variants;
+        return w & VARIANT_BITS;
       }
       i = (i + 1) & mask;
     }
-    this.insert(i, a, b, variants, this.storeString(key, from));
+    table[2 * i] = fp | variants;
+    table[2 * i + 1] = ref >= 0 && this.log !== undefined ? ref : ~this.store(bytes, s, len);
+    if (++this.count * 4 > (mask + 1) * 3) this.grow();
     return 0;
   }
 
-  /** `mark` for the key `bytes[s, s + len)` with its hash given as parts (the byte path has them in locals). */
-  markBytes(h1: number, h2: number, len: number, variants: number, bytes: Uint8Array, s: number): number {
-    const a = fingerprintA(h1, len);
-    const b = fingerprintB(h2, len);
-    const { table, mask } = this;
-    let i = a & mask;
-    for (;;) {
-      const l = table[3 * i + 1]!;
-      if (l === 0) break;
-      if ((l & ~VARIANT_BITS) >>> 0 === b && table[3 * i] === a && this.equalsBytes(table[3 * i + 2]!, bytes, s, len)) {
-        table[3 * i + 1] = l | variants;
-        return l & VARIANT_BITS;
+  /** `mark` for the key `key.slice(from)`, copied if new. */
+  markString(key: string, from: number, variants: number): number {
+    // A native encode: it also flattens the concatenated strings expansion makes, which a charCodeAt loop would walk.
+    let b = this.scratch;
+    if ((key.length - from) * 3 > b.length) b = this.scratch = Buffer.allocUnsafe(Math.max((key.length - from) * 3, 2 * b.length));
+    const n = from === 0 ? b.write(key, 0, 'utf8') : b.write(key.slice(from), 0, 'utf8');
+    return this.mark(hashBytes(b, 0, n), n, variants, b, 0, -1);
+  }
+
+  /** Whether the key at `ref` is `bytes[s, s + len)`. */
+  private equals(ref: number, bytes: Uint8Array, s: number, len: number): boolean {
+    if (ref < 0) {
+      const A = this.arena;
+      let p = ~ref;
+      let stored = 0;
+      for (let shift = 0; ; shift += 7) {
+        const c = A[p++]!;
+        stored += (c & 0x7f) * 2 ** shift;
+        if (c < 0x80) break;
       }
-      i = (i + 1) & mask;
+      if (stored !== len) return false;
+      for (let i = 0; i < len; i++) if (A[p + i] !== bytes[s + i]) return false;
+      return true;
     }
-    this.insert(i, a, b, variants, this.storeBytes(bytes, s, s + len));
-    return 0;
-  }
-
-  private insert(i: number, a: number, b: number, variants: number, off: number): void {
-    const { table } = this;
-    table[3 * i] = a;
-    table[3 * i + 1] = (b | variants) >>> 0;
-    table[3 * i + 2] = off;
-    if (++this.count * 4 > (this.mask + 1) * 3) this.grow();
-  }
-
-  /** Whether the key stored at `off` is the UTF-8 encoding of `s.slice(from)`. */
-  private equalsString(off: number, s: string, from: number): boolean {
-    const A = this.arena;
-    let p = off;
-    let len = 0;
-    for (let shift = 0; ; shift += 7) {
-      const c = A[p++]!;
-      len += (c & 0x7f) * 2 ** shift;
-      if (c < 0x80) break;
-    }
-    const n = s.length - from;
-    // While the characters are ASCII they are their own UTF-8 bytes, one each.
-    for (let i = 0; i < n; i++) {
-      const ch = s.charCodeAt(from + i);
-      if (ch >= 0x80) return this.equalsBytes(off, Buffer.from(s.slice(from)), 0, undefined);
-      if (i >= len || A[p + i] !== ch) return false;
-    }
-    return len === n;
-  }
-
-  /** Whether the key stored at `off` is `bytes[s, s + len)` (`len` undefined: to the end). */
-  private equalsBytes(off: number, bytes: Uint8Array, s: number, len: number | undefined): boolean {
-    const A = this.arena;
-    let p = off;
-    let stored = 0;
-    for (let shift = 0; ; shift += 7) {
-      const c = A[p++]!;
-      stored += (c & 0x7f) * 2 ** shift;
-      if (c < 0x80) break;
-    }
-    const n = len ?? bytes.length - s;
-    if (stored !== n) return false;
-    for (let i = 0; i < n; i++) if (A[p + i] !== bytes[s + i]) return false;
+    // The logged key is the whole line at `ref`: equal when its first `len`
+    // bytes are and the line ends there.
+    if (this.readBack.length < len + 1) this.readBack = new Uint8Array(2 * (len + 1));
+    const got = this.log!.read(ref, this.readBack, len + 1);
+    if (got < len || (got > len && this.readBack[len] !== 10)) return false;
+    for (let i = 0; i < len; i++) if (this.readBack[i] !== bytes[s + i]) return false;
     return true;
   }
 
-  private storeString(s: string, from: number): number {
-    const n = s.length - from;
-    // ASCII (nearly every PLIST line) is written as it is; anything else is encoded.
-    for (let i = from; i < s.length; i++) {
-      if (s.charCodeAt(i) >= 0x80) {
-        const b = Buffer.from(s.slice(from));
-        return this.storeBytes(b, 0, b.length);
-      }
-    }
-    const off = this.storeLength(n);
-    const A = this.arena;
-    for (let i = 0; i < n; i++) A[this.used + i] = s.charCodeAt(from + i);
-    this.used += n;
-    return off;
-  }
+  private readBack: Uint8Array = new Uint8Array(256);
 
-  private storeBytes(bytes: Uint8Array, s: number, e: number): number {
-    const off = this.storeLength(e - s);
-    // A loop: lines are short, and a subarray per line would be an allocation per key.
-    const A = this.arena;
-    let o = this.used;
-    for (let i = s; i < e; i++) A[o++] = bytes[i]!;
-    this.used = o;
-    return off;
-  }
-
-  /** Appends the varint length `n` and makes room for `n` bytes after it; returns where the key starts. */
-  private storeLength(n: number): number {
+  /** Appends the varint length `n` and the key; returns where it starts. */
+  private store(bytes: Uint8Array, s: number, n: number): number {
     const off = this.used;
     if (off + n + 8 > this.arena.length) {
       let size = this.arena.length * 2;
       while (off + n + 8 > size) size *= 2;
-      if (size > 0xffffffff) throw new RangeError('plist de-dup table: more than 4 GiB of distinct lines');
+      if (size > MAX_LOG_REF + 1) throw new RangeError('plist de-dup table: more than 2 GiB of distinct expanded lines');
       const bigger = new Uint8Array(size);
       bigger.set(this.arena.subarray(0, off));
       this.arena = bigger;
@@ -243,45 +196,50 @@ export class SeenLines {
       v = Math.floor(v / 128);
     }
     A[p++] = v;
+    for (let i = 0; i < n; i++) A[p++] = bytes[s + i]!;
     this.used = p;
     return off;
   }
 
   private grow(): void {
     const old = this.table;
-    const cap = (old.length / 3) * 2;
-    const table = new Uint32Array(cap * 3);
+    const cap = old.length; // twice the old slot count
+    const table = new Int32Array(cap * 2).fill(0); // see the constructor
     const mask = cap - 1;
-    for (let j = 0; j < old.length; j += 3) {
-      const b = old[j + 1]!;
-      if (b === 0) continue;
-      const a = old[j]!;
-      let i = a & mask;
-      while (table[3 * i + 1] !== 0) i = (i + 1) & mask;
-      table[3 * i] = a;
-      table[3 * i + 1] = b;
-      table[3 * i + 2] = old[j + 2]!;
+    const shift = this.shift - 1;
+    for (let j = 0; j < old.length; j += 2) {
+      const w = old[j]!;
+      if (w === 0) continue;
+      let i = home(w & ~VARIANT_BITS, shift);
+      while (table[2 * i] !== 0) i = (i + 1) & mask;
+      table[2 * i] = w;
+      table[2 * i + 1] = old[j + 1]!;
     }
     this.table = table;
     this.mask = mask;
+    this.shift = shift;
   }
 }
 
-// Mix the length in, then spread the bits (polynomial hashes are weak in the low bits).
-function fingerprintA(h1: number, len: number): number {
-  return fmix(h1 ^ Math.imul(len, 0x9e3779b1)) >>> 0;
+/**
+ * A fingerprint's home slot, from all its bits (Fibonacci hashing), so that
+ * keys sharing a home rarely share a fingerprint and the fingerprint alone
+ * can place a key when the table grows.
+ */
+function home(fp: number, shift: number): number {
+  return Math.imul(fp, 0x9e3779b1) >>> shift;
 }
 
-function fingerprintB(h2: number, len: number): number {
-  return (fmix(h2 + len) & ~VARIANT_BITS) >>> 0;
-}
-
-const VARIANT_BITS = 0xf;
-
-function fmix(h: number): number {
+/**
+ * The table's fingerprint of a key with line hash `h` and length `len`: the
+ * two mixed, then spread (a polynomial hash is weak in its low bits), with
+ * the variant bits cleared.
+ */
+export function fingerprint(h: number, len: number): number {
+  h ^= Math.imul(len, 0x9e3779b1);
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;
   h = Math.imul(h, 0xc2b2ae35);
-  return h ^ (h >>> 16);
+  return (h ^ (h >>> 16)) & ~VARIANT_BITS;
 }

@@ -1,0 +1,111 @@
+import { closeSync, fstatSync, mkdtempSync, openSync, readSync, rmdirSync, unlinkSync, writeSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { KeyLog } from './seen.ts';
+
+/** A stretch of the concatenated input and where its bytes are on disk. */
+interface Part {
+  /** Offset of the stretch in the concatenated input. */
+  readonly base: number;
+  /** End of the stretch (exclusive), once known. */
+  end: number;
+  readonly fd: number;
+  /** Offset of `base` in `fd`. */
+  readonly at: number;
+}
+
+/**
+ * The input of one expansion, kept findable for the de-dup table (`KeyLog`):
+ * a regular file is read again where it lies; anything else (stdin, a pipe)
+ * is copied as it streams past into an unlinked temporary file, so that the
+ * table never has to keep a line in memory. Owns the descriptors it is given.
+ */
+export class InputLog implements KeyLog {
+  private readonly parts: Part[] = [];
+  private total = 0;
+  private spool: { fd: number; size: number } | undefined;
+  private readonly fds: number[] = [];
+
+  /** Starts a file opened as `fd`; returns its offset in the concatenated input. A non-regular file is spooled. */
+  openFile(fd: number): { base: number; spooled: boolean } {
+    this.fds.push(fd);
+    if (!fstatSync(fd).isFile()) return { base: this.openStream(), spooled: true };
+    this.finishLast();
+    this.parts.push({ base: this.total, end: Infinity, fd, at: 0 });
+    return { base: this.total, spooled: false };
+  }
+
+  /** Starts a stream whose bytes will be given to `spoolWrite`; returns its offset in the concatenated input. */
+  openStream(): number {
+    this.finishLast();
+    const spool = (this.spool ??= createSpool());
+    this.parts.push({ base: this.total, end: Infinity, fd: spool.fd, at: spool.size });
+    return this.total;
+  }
+
+  /** Copies the next raw bytes of the current stream to the spool. */
+  spoolWrite(bytes: Uint8Array): void {
+    const spool = this.spool!;
+    let done = 0;
+    while (done < bytes.length) done += writeSync(spool.fd, bytes, done, bytes.length - done, spool.size + done);
+    spool.size += bytes.length;
+  }
+
+  /** Ends the current file or stream after `size` bytes. */
+  close(size: number): void {
+    const last = this.parts.at(-1)!;
+    last.end = last.base + size;
+    this.total = last.end;
+  }
+
+  read(ref: number, into: Uint8Array, n: number): number {
+    const parts = this.parts;
+    let k = parts.length - 1;
+    while (k > 0 && parts[k]!.base > ref) k--;
+    const p = parts[k]!;
+    const want = Math.min(n, p.end - ref);
+    let got = 0;
+    while (got < want) {
+      const r = readSync(p.fd, into, got, want - got, p.at + (ref - p.base) + got);
+      if (r === 0) break;
+      got += r;
+    }
+    return got;
+  }
+
+  /** Closes every descriptor given to it and the spool. */
+  dispose(): void {
+    for (const fd of this.fds.splice(0)) closeQuietly(fd);
+    if (this.spool) closeQuietly(this.spool.fd);
+    this.spool = undefined;
+  }
+
+  private finishLast(): void {
+    const last = this.parts.at(-1);
+    if (last && last.end === Infinity) throw new Error('InputLog: the previous input was not closed');
+  }
+}
+
+/** An anonymous file: created in a private directory, then unlinked at once, so nothing is left behind even on a crash. */
+function createSpool(): { fd: number; size: number } {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'plist-expand-'));
+  const file = path.join(dir, 'input');
+  try {
+    return { fd: openSync(file, 'w+', 0o600), size: 0 };
+  } finally {
+    try {
+      unlinkSync(file);
+    } catch {
+      /* not created */
+    }
+    rmdirSync(dir);
+  }
+}
+
+function closeQuietly(fd: number): void {
+  try {
+    closeSync(fd);
+  } catch {
+    /* already closed */
+  }
+}
