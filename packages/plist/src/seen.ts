@@ -67,8 +67,7 @@ export class SeenLines {
   /** A slot's home is `home(fingerprint, shift)`: the top bits of the table size. */
   private shift: number;
   private count = 0;
-  private arena: Uint8Array = new Uint8Array(1 << 12);
-  private used = 0;
+  private readonly arena = new KeyArena();
   private scratch: Buffer = Buffer.allocUnsafe(768);
 
   /**
@@ -96,7 +95,7 @@ export class SeenLines {
 
   /** Bytes of key text copied into memory (keys found through the log are not). */
   get keyBytes(): number {
-    return this.used;
+    return this.arena.size;
   }
 
   /**
@@ -137,7 +136,7 @@ export class SeenLines {
       i = (i + 1) & mask;
     }
     table[2 * i] = fp | variants;
-    table[2 * i + 1] = ref >= 0 && this.log !== undefined ? ref : ~this.store(bytes, s, len);
+    table[2 * i + 1] = ref >= 0 && this.log !== undefined ? ref : ~this.arena.append(bytes, s, len);
     if (++this.count * 4 > (mask + 1) * 3) this.grow();
     return 0;
   }
@@ -153,19 +152,7 @@ export class SeenLines {
 
   /** Whether the key at `ref` is `bytes[s, s + len)`. */
   private equals(ref: number, bytes: Uint8Array, s: number, len: number): boolean {
-    if (ref < 0) {
-      const A = this.arena;
-      let p = ~ref;
-      let stored = 0;
-      for (let shift = 0; ; shift += 7) {
-        const c = A[p++]!;
-        stored += (c & 0x7f) * 2 ** shift;
-        if (c < 0x80) break;
-      }
-      if (stored !== len) return false;
-      for (let i = 0; i < len; i++) if (A[p + i] !== bytes[s + i]) return false;
-      return true;
-    }
+    if (ref < 0) return this.arena.equals(~ref, bytes, s, len);
     // The logged key is the whole line at `ref`: equal when its first `len`
     // bytes are and the line ends there.
     if (this.readBack.length < len + 1) this.readBack = new Uint8Array(2 * (len + 1));
@@ -176,30 +163,6 @@ export class SeenLines {
   }
 
   private readBack: Uint8Array = new Uint8Array(256);
-
-  /** Appends the varint length `n` and the key; returns where it starts. */
-  private store(bytes: Uint8Array, s: number, n: number): number {
-    const off = this.used;
-    if (off + n + 8 > this.arena.length) {
-      let size = this.arena.length * 2;
-      while (off + n + 8 > size) size *= 2;
-      if (size > MAX_LOG_REF + 1) throw new RangeError('plist de-dup table: more than 2 GiB of distinct expanded lines');
-      const bigger = new Uint8Array(size);
-      bigger.set(this.arena.subarray(0, off));
-      this.arena = bigger;
-    }
-    const A = this.arena;
-    let p = off;
-    let v = n;
-    while (v >= 0x80) {
-      A[p++] = (v & 0x7f) | 0x80;
-      v = Math.floor(v / 128);
-    }
-    A[p++] = v;
-    for (let i = 0; i < n; i++) A[p++] = bytes[s + i]!;
-    this.used = p;
-    return off;
-  }
 
   private grow(): void {
     const old = this.table;
@@ -243,3 +206,71 @@ export function fingerprint(h: number, len: number): number {
   h = Math.imul(h, 0xc2b2ae35);
   return (h ^ (h >>> 16)) & ~VARIANT_BITS;
 }
+
+/**
+ * The copied keys: each a varint length and the bytes, appended to 1 MiB
+ * blocks (a new block when a key does not fit the current one), so growing
+ * never copies what is stored. An offset's block is `offset >>> 20`; a key
+ * bigger than a block gets a block of its own spanning several numbers.
+ */
+class KeyArena {
+  private readonly blocks: Uint8Array[] = [];
+  /** Offset of each block's first byte (a big block repeats under all its numbers). */
+  private readonly starts: number[] = [];
+  private end = 0; // next free offset
+  private limit = 0; // end of the current block
+  /** Bytes stored, lengths included. */
+  size = 0;
+
+  append(bytes: Uint8Array, s: number, n: number): number {
+    const need = n + 8;
+    if (this.end + need > this.limit) this.newBlock(need);
+    const off = this.end;
+    const k = off >>> BLOCK_BITS;
+    const A = this.blocks[k]!;
+    let p = off - this.starts[k]!;
+    const first = p;
+    let v = n;
+    while (v >= 0x80) {
+      A[p++] = (v & 0x7f) | 0x80;
+      v = Math.floor(v / 128);
+    }
+    A[p++] = v;
+    for (let i = 0; i < n; i++) A[p++] = bytes[s + i]!;
+    this.end += p - first;
+    this.size += p - first;
+    return off;
+  }
+
+  /** Whether the key at `off` is `bytes[s, s + len)`. */
+  equals(off: number, bytes: Uint8Array, s: number, len: number): boolean {
+    const k = off >>> BLOCK_BITS;
+    const A = this.blocks[k]!;
+    let p = off - this.starts[k]!;
+    let stored = 0;
+    for (let shift = 0; ; shift += 7) {
+      const c = A[p++]!;
+      stored += (c & 0x7f) * 2 ** shift;
+      if (c < 0x80) break;
+    }
+    if (stored !== len) return false;
+    for (let i = 0; i < len; i++) if (A[p + i] !== bytes[s + i]) return false;
+    return true;
+  }
+
+  private newBlock(need: number): void {
+    const start = this.blocks.length * BLOCK;
+    const span = Math.ceil(need / BLOCK);
+    if (start + span * BLOCK > MAX_LOG_REF + 1) throw new RangeError('plist de-dup table: more than 2 GiB of distinct expanded lines');
+    const block = new Uint8Array(span * BLOCK);
+    for (let i = 0; i < span; i++) {
+      this.blocks.push(block);
+      this.starts.push(start);
+    }
+    this.end = start;
+    this.limit = start + span * BLOCK;
+  }
+}
+
+const BLOCK_BITS = 20;
+const BLOCK = 1 << BLOCK_BITS;

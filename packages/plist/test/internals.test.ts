@@ -71,6 +71,15 @@ describe('line hash and de-dup table', () => {
     // Variant bits accumulate per key.
     expect(seen.markString('share/pkg0/file0', 0, 4)).toBe(3);
   });
+  it('stores keys bigger than an arena block, and keys after them', () => {
+    const seen = new SeenLines();
+    const big = 'x'.repeat(3 << 20);
+    const keys = ['a', big, 'b', big + 'y', 'c'];
+    for (const k of keys) expect(seen.markString(k, 0, 1)).toBe(0);
+    for (const k of keys) expect(seen.markString(k, 0, 2)).toBe(1);
+    expect(seen.markString(big.slice(1), 0, 1)).toBe(0);
+    expect(seen.size).toBe(6);
+  });
   it('keeps no copy of a key it can read back from the input log', () => {
     const input = Buffer.from('bin/a\nshare/b\nbin/a');
     const log: KeyLog = {
