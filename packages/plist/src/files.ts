@@ -33,7 +33,7 @@ function* fileChunks(file: string, log: InputLog): Generator<Chunk> {
     const n = readSync(fd, buf, carry, buf.length - carry, null);
     if (spooled && n > 0) log.spoolWrite(buf.subarray(carry, carry + n));
     if (n === 0) {
-      if (carry > 0) yield { bytes: buf.subarray(0, carry), ref: base + pos };
+      if (carry > 0) yield { bytes: buf.subarray(0, carry), ref: base < 0 ? -1 : base + pos };
       log.close(pos + carry);
       return;
     }
@@ -45,7 +45,7 @@ function* fileChunks(file: string, log: InputLog): Generator<Chunk> {
       carry = have;
       continue;
     }
-    yield { bytes: buf.subarray(0, nl), ref: base + pos };
+    yield { bytes: buf.subarray(0, nl), ref: base < 0 ? -1 : base + pos };
     buf.copyWithin(0, nl + 1, have);
     carry = have - nl - 1;
     pos += nl + 1;
@@ -64,7 +64,7 @@ async function* streamChunks(stream: AsyncIterable<Buffer | string>, log: InputL
     }
   }
   for await (const bytes of readChunks(spooled())) {
-    yield { bytes, ref: base + pos };
+    yield { bytes, ref: base < 0 ? -1 : base + pos };
     pos += bytes.length + 1;
   }
   log.close(pos);

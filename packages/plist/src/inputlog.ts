@@ -25,6 +25,8 @@ export class InputLog implements KeyLog {
   private total = 0;
   private spool: { fd: number; size: number } | undefined;
   private readonly fds: number[] = [];
+  /** The current stream could not be spooled. */
+  private unlogged = false;
 
   /** Starts a file opened as `fd`; returns its offset in the concatenated input. A non-regular file is spooled. */
   openFile(fd: number): { base: number; spooled: boolean } {
@@ -35,17 +37,29 @@ export class InputLog implements KeyLog {
     return { base: this.total, spooled: false };
   }
 
-  /** Starts a stream whose bytes will be given to `spoolWrite`; returns its offset in the concatenated input. */
+  /**
+   * Starts a stream whose bytes will be given to `spoolWrite`; returns its
+   * offset in the concatenated input, or -1 when there is nowhere to spool
+   * it (no writable temporary directory): its keys are then copied instead.
+   */
   openStream(): number {
     this.finishLast();
-    const spool = (this.spool ??= createSpool());
-    this.parts.push({ base: this.total, end: Infinity, fd: spool.fd, at: spool.size });
+    if (this.spool === undefined) {
+      try {
+        this.spool = createSpool();
+      } catch {
+        this.unlogged = true;
+        return -1;
+      }
+    }
+    this.parts.push({ base: this.total, end: Infinity, fd: this.spool.fd, at: this.spool.size });
     return this.total;
   }
 
-  /** Copies the next raw bytes of the current stream to the spool. */
+  /** Copies the next raw bytes of the current stream to the spool (if it has one). */
   spoolWrite(bytes: Uint8Array): void {
-    const spool = this.spool!;
+    const spool = this.spool;
+    if (this.unlogged || spool === undefined) return;
     let done = 0;
     while (done < bytes.length) done += writeSync(spool.fd, bytes, done, bytes.length - done, spool.size + done);
     spool.size += bytes.length;
@@ -53,6 +67,11 @@ export class InputLog implements KeyLog {
 
   /** Ends the current file or stream after `size` bytes. */
   close(size: number): void {
+    if (this.unlogged) {
+      // Not logged: it takes no room in the concatenated input.
+      this.unlogged = false;
+      return;
+    }
     const last = this.parts.at(-1)!;
     last.end = last.base + size;
     this.total = last.end;
@@ -82,7 +101,7 @@ export class InputLog implements KeyLog {
 
   private finishLast(): void {
     const last = this.parts.at(-1);
-    if (last && last.end === Infinity) throw new Error('InputLog: the previous input was not closed');
+    if (this.unlogged || (last && last.end === Infinity)) throw new Error('InputLog: the previous input was not closed');
   }
 }
 

@@ -95,6 +95,29 @@ describe('input log', () => {
     expect(r.warnings).toHaveLength(2);
   });
 
+  it('copies the keys of stdin when there is nowhere to spool it', () => {
+    const d = tempDir();
+    const saved = process.env.TMPDIR;
+    process.env.TMPDIR = path.join(d, 'missing');
+    const log = new InputLog();
+    try {
+      expect(log.openStream()).toBe(-1);
+      log.spoolWrite(Buffer.from('bin/a\n'));
+      log.close(6);
+      // The next input still starts at offset 0: the unspooled one took no room.
+      writeFileSync(path.join(d, 'f'), 'share/b\n');
+      expect(log.openFile(openSync(path.join(d, 'f'), 'r')).base).toBe(0);
+    } finally {
+      log.dispose();
+      if (saved === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = saved;
+    }
+    const r = runCli(['--opsys', 'SunOS', '--multiarch', 'bin,lib'], { input: farDuplicate(20_000), env: { TMPDIR: path.join(d, 'missing') } });
+    expect(r.status).toBe(0);
+    expect(lines(r.stdout)).toHaveLength(3 + 20_000);
+    expect(r.stderr.match(/warning: duplicate entry/g)).toHaveLength(2);
+  });
+
   it('the command de-duplicates stdin from a pipe and leaves no spool behind', async () => {
     const d = tempDir();
     const r = runCli(['--opsys', 'SunOS', '--multiarch', 'bin,lib'], { input: farDuplicate(20_000), env: { TMPDIR: d } });
