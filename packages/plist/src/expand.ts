@@ -145,7 +145,8 @@ export class PlistExpander {
    * `add` for a whole chunk: lines that are plain ASCII paths (no `${`, no
    * `@`, no leading '/', no '..', not already under an ABI dir) — nearly all
    * of a PLIST — are hashed, matched and copied as bytes without becoming
-   * strings; every other line goes through `add`. Both paths share one
+   * strings, and so are most lines with multiarch tokens
+   * (`addTokenBytes`); every other line goes through `add`. All share one
    * de-dup table. `ref` is where `bytes` starts in the input log, or -1.
    */
   addBytes(bytes: Buffer, file: string, first: number, out: ByteOutput, scratch: string[], ref = -1): number {
@@ -308,9 +309,9 @@ export class PlistExpander {
     if (!this.enabled || !this.tokenValuesPlain) return false;
     const c0 = bytes[s]!;
     if (c0 === 64 /* @ */ || c0 === 47 /* / */) return false;
-    // Where the tokens are, and which: every '$' must start one.
+    // Where the tokens are, and which (pairs in `at`): every '$' must start one.
     const at = this.tokenAt;
-    let tokens = 0;
+    let tokens = 0; // entries in `at`, two per token
     let hasBin = false;
     let hasInc = false;
     for (let i = s; i < e; i++) {
@@ -351,18 +352,18 @@ export class PlistExpander {
       }
       const bit = this.variantOf(w, start, p);
       if (bit < 0) return false;
-      o[k++] = start; o[k++] = p; o[k++] = start; o[k++] = p; o[k++] = bit;
+      k = putOutput(o, k, start, p, start, p, bit);
     }
     if (dir?.link || hasBin) {
       const start = p;
       p = copyBytes(this.linkPrefixBytes, 0, this.linkPrefixBytes.length, w, p);
       p = copyBytes(w, 0, g, w, p);
-      o[k++] = start; o[k++] = p; o[k++] = p - g; o[k++] = p; o[k++] = LINK;
+      k = putOutput(o, k, start, p, p - g, p, LINK);
     }
     if (hasInc) {
       const bit = this.variantOf(w, 0, g);
       if (bit < 0) return false;
-      o[k++] = 0; o[k++] = g; o[k++] = 0; o[k++] = g; o[k++] = bit;
+      k = putOutput(o, k, 0, g, 0, g, bit);
     }
     // Commit, as expandTokens does: copies that coincide print once; an earlier output drops one.
     let dup = -1;
@@ -604,6 +605,16 @@ function putWithTokens(bytes: Uint8Array, s: number, e: number, at: Int32Array, 
   }
   for (let q = from; q < e; q++) w[p++] = bytes[q]!;
   return p;
+}
+
+/** Records an output of `addTokenBytes` at `o[k]`: its text at [os, oe), its key at [ks, ke), its variant; returns the next k. */
+function putOutput(o: Int32Array, k: number, os: number, oe: number, ks: number, ke: number, bit: number): number {
+  o[k] = os;
+  o[k + 1] = oe;
+  o[k + 2] = ks;
+  o[k + 3] = ke;
+  o[k + 4] = bit;
+  return k + 5;
 }
 
 function hasDots(b: Uint8Array, s: number, e: number): boolean {
