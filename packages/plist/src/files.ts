@@ -1,4 +1,4 @@
-import { openSync, readSync, statSync } from 'node:fs';
+import { fstatSync, openSync, readSync, statSync } from 'node:fs';
 import { InputError } from '@mkpkg/platform';
 import { ByteOutput, PlistExpander } from './expand.ts';
 import { InputLog } from './inputlog.ts';
@@ -80,9 +80,10 @@ function chunksOf(src: PlistSource, log: InputLog): { name: string; chunks: Iter
 function expectedLines(sources: readonly PlistSource[]): number {
   let bytes = 0;
   for (const s of sources) {
-    if (typeof s !== 'string' || s === '-') continue;
+    if (typeof s !== 'string') continue;
     try {
-      bytes += statSync(s).size;
+      // stdin redirected from a file has a size too; a pipe says 0.
+      bytes += s === '-' ? fstatSync(0).size : statSync(s).size;
     } catch {
       // Reported when the file is read.
     }

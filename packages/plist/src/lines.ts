@@ -11,20 +11,28 @@ export interface LineBatch {
 /**
  * A byte stream cut into chunks of whole lines: each chunk ends just before a
  * newline (which is dropped); the last one may lack it. Nothing is held
- * beyond the current chunk and a partial line.
+ * beyond the current chunk and a partial line. A line split between two
+ * pieces of the stream is joined on its own, so the rest of each piece is
+ * passed on in place rather than copied.
  */
 export async function* readChunks(input: AsyncIterable<Buffer | string>): AsyncGenerator<Buffer> {
   let carry: Buffer | undefined;
   for await (const chunk of input) {
     const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-    const data = carry ? Buffer.concat([carry, buf]) : buf;
-    const nl = data.lastIndexOf(10);
-    if (nl < 0) {
-      carry = data;
+    const last = buf.lastIndexOf(10);
+    if (last < 0) {
+      carry = carry ? Buffer.concat([carry, buf]) : buf;
       continue;
     }
-    carry = nl + 1 < data.length ? Buffer.from(data.subarray(nl + 1)) : undefined;
-    yield data.subarray(0, nl);
+    let from = 0;
+    if (carry) {
+      const first = buf.indexOf(10);
+      yield Buffer.concat([carry, buf.subarray(0, first)]);
+      from = first + 1;
+    }
+    // Lines between the first newline and the last (possibly empty ones).
+    if (from <= last) yield buf.subarray(from, last);
+    carry = last + 1 < buf.length ? Buffer.from(buf.subarray(last + 1)) : undefined;
   }
   if (carry) yield carry;
 }
