@@ -24,6 +24,11 @@ describe('line reader', () => {
     expect(r.lines).toEqual(['bin/a', 'bin/b', '', 'share/c']);
     expect(r.numbers).toEqual([1, 2, 3, 4]);
   });
+  it('keeps empty lines next to a line joined across chunks', async () => {
+    const r = await readAll(['ab', '\n\ncd\n', 'e', '\n', '\n', 'f']);
+    expect(r.lines).toEqual(['ab', '', 'cd', 'e', '', 'f']);
+    expect(r.numbers).toEqual([1, 2, 3, 4, 5, 6]);
+  });
   it('decodes a multi-byte character split between chunks', async () => {
     const bytes = Buffer.from('share/naïve\nshare/日本\n');
     const parts = [...bytes].map((b) => Buffer.from([b])); // one byte per chunk
