@@ -1,6 +1,6 @@
 import type { ArchSuffixes } from '@mkpkg/platform';
 import { type ExpandOptions, normalizeDir } from './options.ts';
-import { HASH_BASE, type KeyLog, MAX_LOG_REF, SeenLines, VARIANT_BITS, fingerprint, hashBytes } from './seen.ts';
+import { HASH_BASE, type KeyLog, SeenLines, VARIANT_BITS, fingerprint, hashBytes } from './seen.ts';
 import { ARCH_TOKENS, Substituter } from './subst.ts';
 import { checkRelativePath, nulError, parseLine } from './syntax.ts';
 
@@ -36,7 +36,6 @@ interface AutoDir {
   /** The same prefixes as UTF-8 bytes, for `addBytes`. */
   readonly prefixBytes: Buffer;
   readonly abiPrefixBytes: readonly Buffer[];
-  readonly abiPrefixViews: readonly DataView[];
   readonly skipBytes: readonly Buffer[];
   /** Bytes the prefixes add to one line's outputs at most. */
   readonly extraBytes: number;
@@ -65,14 +64,12 @@ export class PlistExpander {
   private readonly dirs: readonly AutoDir[];
   private readonly expandMatches: ReadonlyMap<AutoDir, Match>;
   private readonly linkPrefix: string;
-  private readonly linkPrefixView: DataView;
   // Scratch space, reused for every line (no allocation on the hot path).
   private readonly pending: string[] = [];
+  private readonly lineOut: string[] = [];
   // Per line of the chunk in `addBytes`: where it ends, and its fingerprint or SPECIAL.
   private lineEnd = new Int32Array(4096);
   private lineFp = new Int32Array(4096);
-  /** Keeps `SeenLines.touch`'s loads alive. */
-  touched = 0;
   // For `addTokenBytes`: each ABI's token values (bin, lib, inc) as bytes,
   // whether none holds '$' or '}' (else a value could spell a token), scratch space.
   private readonly tokenValues: readonly (readonly Buffer[])[];
@@ -118,7 +115,6 @@ export class PlistExpander {
             link: kind === 'bin',
             prefixBytes: Buffer.from(`${d}/`),
             abiPrefixBytes,
-            abiPrefixViews: abiPrefixBytes.map(viewOf),
             skipBytes: skipList.map((p) => Buffer.from(p)),
             extraBytes: abiPrefixBytes.reduce((a, b) => a + b.length, 0) + Buffer.byteLength(`@link ${opts.linkSource} `),
           };
@@ -133,7 +129,6 @@ export class PlistExpander {
     for (const d of this.dirs) this.dirStart[d.prefixBytes[0]!] = 1;
     this.linkPrefix = `@link ${opts.linkSource} `;
     this.linkPrefixBytes = Buffer.from(this.linkPrefix);
-    this.linkPrefixView = viewOf(this.linkPrefixBytes);
     this.tokenValues = this.suffixes.map((x) => [x.bin, x.lib, x.inc].map((v) => Buffer.from(v)));
     this.tokenValuesPlain = this.tokenValues.every((vs) => vs.every((v) => !v.includes(36) && !v.includes(125)));
     this.maxTokenGrowth = Math.max(0, ...this.tokenValues.flat().map((v) => v.length));
@@ -149,27 +144,22 @@ export class PlistExpander {
    * (`addTokenBytes`); every other line goes through `add`. All share one
    * de-dup table. `ref` is where `bytes` starts in the input log, or -1.
    */
-  addBytes(bytes: Buffer, file: string, first: number, out: ByteOutput, scratch: string[], ref = -1): number {
+  addBytes(bytes: Buffer, file: string, first: number, out: ByteOutput, ref = -1): number {
     const view = viewOf(bytes);
     const n = this.scanLines(bytes, view);
     const { lineEnd, lineFp } = this;
     // Pass 2: expand, line by line, with the table slots already on their way into the cache.
-    this.touched |= this.seen.touch(lineFp, n);
+    this.seen.touch(lineFp, n);
     let s = 0;
     for (let k = 0; k < n; k++) {
       const e = lineEnd[k]!;
       const fp = lineFp[k]!;
       if (e > s) {
-        const at = ref < 0 || ref + s > MAX_LOG_REF ? -1 : ref + s;
         const done =
           fp === SPECIAL ? false
           : fp === TOKENS ? this.addTokenBytes(bytes, s, e, file, first + k, out)
-          : this.addPlainBytes(bytes, view, s, e, fp, file, first + k, out, at);
-        if (!done) {
-          scratch.length = 0;
-          this.add(bytes.toString('utf8', s, e), file, first + k, scratch);
-          for (let j = 0; j < scratch.length; j++) out.line(scratch[j]!);
-        }
+          : this.addPlainBytes(bytes, view, s, e, fp, file, first + k, out, ref < 0 ? -1 : ref + s);
+        if (!done) this.addLine(bytes.toString('utf8', s, e), file, first + k, out);
       }
       s = e + 1;
     }
@@ -269,7 +259,7 @@ export class PlistExpander {
     const rest = s + dir.prefixBytes.length;
     const n = dir.abiPrefixBytes.length;
     out.reserve(dir.extraBytes + (n + 1) * (len + 1));
-    const buf = out.view;
+    const dst = out.view;
     let o = out.len;
     let dup: string | undefined;
     let printed = 0;
@@ -278,18 +268,18 @@ export class PlistExpander {
       if ((seen | printed) & bit) {
         if (dup === undefined && seen & bit) dup = dir.abiPrefixes[i] + latin1(bytes, rest, e);
       } else {
-        const p = dir.abiPrefixViews[i]!;
-        o = copyView(p, 0, p.byteLength, buf, o);
-        o = copyLine(view, rest, e, buf, o);
+        const p = dir.abiPrefixBytes[i]!;
+        o = copyBytes(p, 0, p.length, out.buf, o);
+        o = copyLine(view, rest, e, dst, o);
         printed |= bit;
       }
     }
     if (dir.link) {
       if (seen & LINK) dup ??= this.linkPrefix + latin1(bytes, s, e);
       else {
-        const p = this.linkPrefixView;
-        o = copyView(p, 0, p.byteLength, buf, o);
-        o = copyLine(view, s, e, buf, o);
+        const p = this.linkPrefixBytes;
+        o = copyBytes(p, 0, p.length, out.buf, o);
+        o = copyLine(view, s, e, dst, o);
       }
     }
     out.len = o;
@@ -414,6 +404,14 @@ export class PlistExpander {
       return d;
     }
     return NO_DIR;
+  }
+
+  /** `add` with the output going to `out` as bytes. */
+  addLine(raw: string, file: string, line: number, out: ByteOutput): void {
+    const lines = this.lineOut;
+    lines.length = 0;
+    this.add(raw, file, line, lines);
+    for (let j = 0; j < lines.length; j++) out.line(lines[j]!);
   }
 
   /**
@@ -591,13 +589,13 @@ function tokenAt(bytes: Uint8Array, i: number, e: number): number {
 
 /**
  * Writes `bytes[s, e)` to `w` at `p` with each token (listed in `at` as
- * position, kind pairs) replaced by its value; returns the new end.
+ * position, kind pairs, all within [s, e)) replaced by its value; returns
+ * the new end.
  */
 function putWithTokens(bytes: Uint8Array, s: number, e: number, at: Int32Array, n: number, values: readonly Buffer[], w: Buffer, p: number): number {
   let from = s;
   for (let j = 0; j < n; j += 2) {
     const i = at[j]!;
-    if (i < s) continue;
     for (let q = from; q < i; q++) w[p++] = bytes[q]!;
     const v = values[at[j + 1]!]!;
     for (let q = 0; q < v.length; q++) w[p++] = v[q]!;
@@ -669,7 +667,7 @@ function startsWithBytes(bytes: Uint8Array, s: number, e: number, p: Uint8Array)
   return true;
 }
 
-export function viewOf(b: Uint8Array): DataView {
+function viewOf(b: Uint8Array): DataView {
   return new DataView(b.buffer, b.byteOffset, b.byteLength);
 }
 
@@ -685,7 +683,7 @@ function copyView(src: DataView, s: number, e: number, dst: DataView, o: number)
   return o;
 }
 
-/** `copyView` for byte arrays (short prefixes, scratch space). */
+/** `copyView` for byte arrays (prefixes of a few bytes, scratch space). */
 function copyBytes(src: Uint8Array, s: number, e: number, dst: Uint8Array, o: number): number {
   for (let i = s; i < e; i++) dst[o++] = src[i]!;
   return o;

@@ -16,6 +16,11 @@ interface Chunk {
 
 const CHUNK = 1 << 16;
 
+/** Where a piece at `pos` in an input logged from `base` is: -1 when the input is not logged. */
+function refOf(base: number, pos: number): number {
+  return base < 0 ? -1 : base + pos;
+}
+
 /**
  * A file's lines in chunks of about 64 KiB, read synchronously into one
  * reused buffer (a CLI has nothing else to do meanwhile, and this saves a
@@ -33,7 +38,7 @@ function* fileChunks(file: string, log: InputLog): Generator<Chunk> {
     const n = readSync(fd, buf, carry, buf.length - carry, null);
     if (spooled && n > 0) log.spoolWrite(buf.subarray(carry, carry + n));
     if (n === 0) {
-      if (carry > 0) yield { bytes: buf.subarray(0, carry), ref: base < 0 ? -1 : base + pos };
+      if (carry > 0) yield { bytes: buf.subarray(0, carry), ref: refOf(base, pos) };
       log.close(pos + carry);
       return;
     }
@@ -45,7 +50,7 @@ function* fileChunks(file: string, log: InputLog): Generator<Chunk> {
       carry = have;
       continue;
     }
-    yield { bytes: buf.subarray(0, nl), ref: base < 0 ? -1 : base + pos };
+    yield { bytes: buf.subarray(0, nl), ref: refOf(base, pos) };
     buf.copyWithin(0, nl + 1, have);
     carry = have - nl - 1;
     pos += nl + 1;
@@ -64,7 +69,7 @@ async function* streamChunks(stream: AsyncIterable<Buffer | string>, log: InputL
     }
   }
   for await (const bytes of readChunks(spooled())) {
-    yield { bytes, ref: base < 0 ? -1 : base + pos };
+    yield { bytes, ref: refOf(base, pos) };
     pos += bytes.length + 1;
   }
   log.close(pos);
@@ -107,27 +112,22 @@ export async function expandSourcesToBytes(
   const log = new InputLog();
   const x = new PlistExpander(opts, expectedLines(sources), log);
   const out = new ByteOutput();
-  const scratch: string[] = [];
   let count = 0;
   try {
     for (const src of sources) {
-      const name = typeof src !== 'string' ? src.name : src === '-' ? '<stdin>' : src;
+      const { name, chunks } = chunksOf(src, log);
       const decoder = new LineDecoder(name, warn);
       let next = 1;
       try {
-        for await (const { bytes, ref } of chunksOf(src, log).chunks) {
+        for await (const { bytes, ref } of chunks) {
           let n: number;
           if (LineDecoder.needsDecode(bytes)) {
             // Rare (CRLF files, bad input): the checked string path.
             const lines = decoder.decode(bytes, next);
-            for (let i = 0; i < lines.length; i++) {
-              scratch.length = 0;
-              x.add(lines[i]!, name, next + i, scratch);
-              for (const l of scratch) out.line(l);
-            }
+            for (let i = 0; i < lines.length; i++) x.addLine(lines[i]!, name, next + i, out);
             n = lines.length;
           } else {
-            n = x.addBytes(bytes, name, next, out, scratch, ref);
+            n = x.addBytes(bytes, name, next, out, ref);
           }
           next += n;
           count += n;

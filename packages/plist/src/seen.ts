@@ -48,8 +48,8 @@ export interface KeyLog {
   read(ref: number, into: Uint8Array, n: number): number;
 }
 
-/** Largest reference a slot can hold; later input is kept in the arena instead. */
-export const MAX_LOG_REF = 0x7fffffff;
+/** Largest reference a slot can hold; keys later in the input are copied instead. */
+const MAX_LOG_REF = 0x7fffffff;
 
 export const VARIANT_BITS = 0xf;
 
@@ -69,6 +69,9 @@ export class SeenLines {
   private count = 0;
   private readonly arena = new KeyArena();
   private scratch: Buffer = Buffer.allocUnsafe(768);
+  private readBack: Uint8Array = new Uint8Array(256);
+  /** See `touch`. */
+  touched = 0;
 
   /**
    * `expected`: a guess of how many keys will be added, to size the table
@@ -101,7 +104,8 @@ export class SeenLines {
   /**
    * Records `variants` (bits 0–3) as printed for the key `bytes[s, s + len)`
    * whose line hash is `h`; returns the variants recorded before (0 for a new
-   * key). `ref` is where the key is in the log, or -1 to copy it.
+   * key). `ref` is where the key is in the log, or -1 to copy it (as is a
+   * key beyond what a slot can refer to).
    */
   mark(h: number, len: number, variants: number, bytes: Uint8Array, s: number, ref: number): number {
     return this.markFingerprint(fingerprint(h, len), len, variants, bytes, s, ref);
@@ -111,14 +115,14 @@ export class SeenLines {
    * Loads the home slots of the keys with fingerprints `fps[0, n)` into the
    * cache. The table is far larger than the cache, so each lookup would
    * otherwise wait for memory on its own; these loads do not depend on each
-   * other, so the processor overlaps them. Returns a value only so that the
-   * loads are not optimised away.
+   * other, so the processor overlaps them. What they load is kept only so
+   * that they are not optimised away.
    */
-  touch(fps: Int32Array, n: number): number {
+  touch(fps: Int32Array, n: number): void {
     const { table, shift } = this;
     let x = 0;
     for (let k = 0; k < n; k++) x |= table[2 * home(fps[k]!, shift)]!;
-    return x;
+    this.touched |= x;
   }
 
   /** `mark` for a key whose `fingerprint` is known. */
@@ -136,7 +140,7 @@ export class SeenLines {
       i = (i + 1) & mask;
     }
     table[2 * i] = fp | variants;
-    table[2 * i + 1] = ref >= 0 && this.log !== undefined ? ref : ~this.arena.append(bytes, s, len);
+    table[2 * i + 1] = ref >= 0 && ref <= MAX_LOG_REF && this.log !== undefined ? ref : ~this.arena.append(bytes, s, len);
     if (++this.count * 4 > (mask + 1) * 3) this.grow();
     return 0;
   }
@@ -161,8 +165,6 @@ export class SeenLines {
     for (let i = 0; i < len; i++) if (this.readBack[i] !== bytes[s + i]) return false;
     return true;
   }
-
-  private readBack: Uint8Array = new Uint8Array(256);
 
   private grow(): void {
     const old = this.table;
