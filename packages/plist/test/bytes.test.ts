@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { platformFor } from '@mkpkg/platform';
 import { type ExpandOptions, expandLines, expandSourcesToBytes, stripTokens } from '../src/index.ts';
-import { sunos } from './helpers.ts';
+import { platformVariants, seeded, sunos } from './helpers.ts';
 
 /**
  * The command expands chunks of bytes (`PlistExpander.addBytes`), handling
@@ -37,19 +36,13 @@ async function outcome<T>(f: () => Promise<T>): Promise<T | string> {
 
 describe('byte path equals string path', () => {
   it('agrees on random PLISTs for every platform and scope, in any chunking', async () => {
-    let seed = 7;
-    const rnd = (n: number) => {
-      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
-      return (seed >>> 8) % n;
-    };
-    const pick = <T,>(a: readonly T[]): T => a[rnd(a.length)]!;
+    const { pick } = seeded(7);
     const heads = ['bin/', 'sbin/', 'lib/', 'lib/svc/', 'share/', 'include/', 'bin/amd64/', 'bin/i86/', 'lib/amd64/', 'lib/i86/',
       'bin${BINARCHSUFFIX}/', 'lib${LIBARCHSUFFIX}/', 'include${INCARCHSUFFIX}/', '@comment bin/', '@comment ', '@pkgdir lib/',
       '@pkgdir ', '@link lib/isaexec bin/', '@pkgdir lib${LIBARCHSUFFIX}/', 'libexec/', 'bin/sub/', 'lib/amd64/amd64/', 'bint/',
       'bin', 'lib', 'share/é/', 'b.in/', 'lib/..x/', '@exec echo ', ''];
     const tails = ['a', 'b', 'c', 'd/e', 'amd64/f', 'i86/g', 'ü', 'x.y', 'x..y', ''];
-    const platforms = [platformFor('SunOS'), platformFor('Linux'), platformFor('SunOS', { MULTIARCH_ABIS: '32 64' }),
-      platformFor('Linux', { 'LIBARCHSUFFIX.32': '', 'INCARCHSUFFIX.64': '/i86' })];
+    const platforms = platformVariants();
     const scopes = [{ enabled: true, bin: true, lib: true }, { enabled: true, bin: true, lib: false }, { enabled: false }] as const;
     let checked = 0;
     let expanded = 0;
@@ -80,11 +73,7 @@ describe('byte path equals string path', () => {
 
 describe('token removal', () => {
   it('matches replacing each token in turn, also when a replacement spells a new token', () => {
-    let seed = 3;
-    const rnd = (n: number) => {
-      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
-      return (seed >>> 8) % n;
-    };
+    const { rnd } = seeded(3);
     const pieces = ['${', '}', 'BIN', 'LIB', 'INC', 'ARCHSUFFIX', '${BINARCHSUFFIX}', '${LIBARCHSUFFIX}', '${INCARCHSUFFIX}', 'x', '/', '$'];
     const sequential = (s: string) =>
       s.replaceAll('${BINARCHSUFFIX}', '').replaceAll('${LIBARCHSUFFIX}', '').replaceAll('${INCARCHSUFFIX}', '');

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { platformFor } from '@mkpkg/platform';
 import { type ExpandOptions, PlistExpander, expandLines } from '../src/index.ts';
-import { linux, sunos } from './helpers.ts';
+import { linux, platformVariants, seeded, sunos } from './helpers.ts';
 
 /**
  * Reference semantics: expand each line on its own, then drop every output
@@ -43,18 +42,12 @@ describe('de-dup by (key, variant) equals de-dup by string', () => {
     expect(r.lines).toContain('bin/sub/amd64/x');
   });
   it('agrees on random PLISTs for every platform and scope', () => {
-    let seed = 42;
-    const rnd = (n: number) => {
-      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
-      return (seed >>> 8) % n;
-    };
-    const pick = <T,>(a: readonly T[]): T => a[rnd(a.length)]!;
+    const { pick } = seeded(42);
     const heads = ['bin/', 'sbin/', 'lib/', 'lib/svc/', 'share/', 'include/', 'bin/amd64/', 'bin/i86/', 'lib/amd64/', 'lib/i86/',
       'bin${BINARCHSUFFIX}/', 'lib${LIBARCHSUFFIX}/', 'include${INCARCHSUFFIX}/', '@comment bin/', '@pkgdir lib/', '@link lib/isaexec bin/',
       '@pkgdir lib${LIBARCHSUFFIX}/', 'libexec${BINARCHSUFFIX}/', 'bin/x${INCARCHSUFFIX}/', 'lib/amd64/amd64/'];
     const tails = ['a', 'b', 'c', 'd/e', 'amd64/f', 'i86/g'];
-    const platforms = [platformFor('SunOS'), platformFor('Linux'), platformFor('SunOS', { MULTIARCH_ABIS: '32 64' }),
-      platformFor('Linux', { 'LIBARCHSUFFIX.32': '', 'INCARCHSUFFIX.64': '/i86' })];
+    const platforms = platformVariants();
     const scopes = [{ enabled: true, bin: true, lib: true }, { enabled: true, bin: true, lib: false },
       { enabled: true, bin: false, lib: true }, { enabled: false }] as const;
     let checked = 0;

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll } from 'vitest';
-import { type Multiarch, platformFor } from '@mkpkg/platform';
+import { type Multiarch, type Platform, platformFor } from '@mkpkg/platform';
 import { type ExpandOptions, defaultExpandOptions } from '../src/index.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -61,4 +61,19 @@ afterAll(() => {
 
 export function lines(text: string): string[] {
   return text.split('\n').filter((l) => l !== '');
+}
+
+/** Random numbers that are the same on every run: `rnd(n)` is in [0, n), `pick` takes one element. */
+export function seeded(seed: number): { rnd: (n: number) => number; pick: <T>(a: readonly T[]) => T } {
+  const rnd = (n: number): number => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    return (seed >>> 8) % n;
+  };
+  return { rnd, pick: <T,>(a: readonly T[]): T => a[rnd(a.length)]! };
+}
+
+/** The platform rows the randomized tests run on: both defaults, reversed ABIs, odd suffixes. */
+export function platformVariants(): Platform[] {
+  return [platformFor('SunOS'), platformFor('Linux'), platformFor('SunOS', { MULTIARCH_ABIS: '32 64' }),
+    platformFor('Linux', { 'LIBARCHSUFFIX.32': '', 'INCARCHSUFFIX.64': '/i86' })];
 }
