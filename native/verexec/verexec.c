@@ -198,9 +198,11 @@ classify(const char *name, enum abi abi, struct cand *c)
 	return 1;
 }
 
+/* Starts a pass over the directory: opened the first time, rewound after. */
 static int
-open_dir(struct scan *s)
+start_scan(struct scan *s)
 {
+	s->n = s->nentries = 0;
 	if (s->d != NULL) {
 		rewinddir(s->d);
 		return 0;
@@ -235,6 +237,23 @@ next_entry(struct scan *s)
 }
 
 /*
+ * The next entry that names a candidate for this ABI, described in *c;
+ * counts every entry seen.  NULL at the end or on an error (s->err).
+ */
+static const char *
+next_cand(struct scan *s, struct cand *c)
+{
+	const char *name;
+
+	while ((name = next_entry(s)) != NULL) {
+		s->nentries++;
+		if (classify(name, s->abi, c))
+			return name;
+	}
+	return NULL;
+}
+
+/*
  * One pass keeping only the highest candidate: no list, no sort, one copy
  * of a name each time the best changes.  What every run does.
  */
@@ -245,13 +264,9 @@ scan_best(struct scan *s)
 	const char *name;
 	size_t len;
 
-	s->n = s->nentries = 0;
-	if (open_dir(s) == -1)
+	if (start_scan(s) == -1)
 		return -1;
-	while ((name = next_entry(s)) != NULL) {
-		s->nentries++;
-		if (!classify(name, s->abi, &c))
-			continue;
+	while ((name = next_cand(s, &c)) != NULL) {
 		if (s->n++ != 0 && cand_cmp(&c, &s->best) <= 0)
 			continue;
 		/* readdir may reuse its buffer: keep a copy. */
@@ -279,13 +294,9 @@ scan_all(struct scan *s)
 	char *names = NULL, *nnames;
 	size_t used = 0, cap = 0, vcap = 0, i, len;
 
-	s->n = s->nentries = 0;
-	if (open_dir(s) == -1)
+	if (start_scan(s) == -1)
 		return -1;
-	while ((name = next_entry(s)) != NULL) {
-		s->nentries++;
-		if (!classify(name, s->abi, &c))
-			continue;
+	while ((name = next_cand(s, &c)) != NULL) {
 		if (s->n == vcap) {
 			vcap = vcap != 0 ? vcap * 2 : 16;
 			if (vcap > ((size_t)-1) / sizeof(*s->v) ||
