@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { ReadEntry } from 'tar';
 import { InputError, UserError, bestMatch, pkgMatch, splitPkgName } from '@mkpkg/platform';
 import { isMetaName, readArchive, readMetadata, type Metadata, type MetaName } from './archive.ts';
-import { type PayloadItem, type PlistEntry, formatExec, parseContents, payloadOf } from './contents.ts';
+import { type PayloadItem, type PlistEntry, formatExec, ownedItems, parseContents, payloadOf } from './contents.ts';
 import { Journal } from './journal.ts';
 import { parseBuildInfo } from './metadata.ts';
 import { fileOwners, listInstalled, pkgdbDir, readInstalledContents, underDestdir, updateRequiredBy } from './pkgdb.ts';
@@ -70,14 +70,12 @@ async function preflight(file: string, pkgname: string, prefix: string, entries:
     throw new UserError(`${file}: ${pkgname} needs ${missing.map((m) => `'${m}'`).join(', ')}, not installed in ${dbdir}`, { hint: 'install the dependencies first' });
   }
   const owners = await fileOwners(dbdir, pkgname);
-  for (const item of payloadOf(entries)) {
-    const rel = item.kind === 'file' ? item.path : item.kind === 'link' ? item.dst : undefined;
-    if (rel === undefined) continue;
-    const abs = path.posix.join(prefix, rel);
+  for (const item of ownedItems(entries)) {
+    const abs = path.posix.join(prefix, item.path);
     const holders = owners.get(abs) ?? [];
     // The same @link (same destination, same source) may be shared: each
     // version of a verexec'd interpreter delivers bin/<cmd> -> lib/verexec.
-    const src = item.kind === 'link' ? path.posix.join(prefix, item.src) : undefined;
+    const src = item.linkSrc !== undefined ? path.posix.join(prefix, item.linkSrc) : undefined;
     const other = holders.find((h) => src === undefined || h.linkSrc !== src);
     if (other) {
       const what = other.linkSrc !== undefined ? `a hard link to ${other.linkSrc}` : 'a file';

@@ -190,14 +190,25 @@ export function payloadOf(entries: readonly PlistEntry[]): PayloadItem[] {
   return out;
 }
 
-/** Every path (file or @link destination) the package owns, relative to its prefix. */
-export function ownedPaths(entries: readonly PlistEntry[]): string[] {
-  const out: string[] = [];
+/** A path a package owns, relative to its prefix; for an @link destination, the link's source too. */
+export interface OwnedPath {
+  readonly path: string;
+  readonly linkSrc?: string;
+}
+
+/** Every path (file or @link destination) the package owns. */
+export function ownedItems(entries: readonly PlistEntry[]): OwnedPath[] {
+  const out: OwnedPath[] = [];
   for (const p of payloadOf(entries)) {
-    if (p.kind === 'file') out.push(p.path);
-    else if (p.kind === 'link') out.push(p.dst);
+    if (p.kind === 'file') out.push({ path: p.path });
+    else if (p.kind === 'link') out.push({ path: p.dst, linkSrc: p.src });
   }
   return out;
+}
+
+/** `ownedItems`, the paths alone. */
+export function ownedPaths(entries: readonly PlistEntry[]): string[] {
+  return ownedItems(entries).map((o) => o.path);
 }
 
 /**

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { InputError, writeFileAtomic } from '@mkpkg/platform';
-import { type ParsedContents, parseContents, payloadOf } from './contents.ts';
+import { type ParsedContents, ownedItems, parseContents } from './contents.ts';
 
 export interface DbLocation {
   destdir?: string | undefined;
@@ -56,11 +56,6 @@ export async function readInstalledContents(dbdir: string, pkgname: string): Pro
   return parseContents(text, file);
 }
 
-/**
- * Which installed package owns each absolute path (prefix + entry). pkg_install
- * keeps this in pkgdb.byfile.db; reading every +CONTENTS gives the same
- * answer without a Berkeley DB writer.
- */
 /** Who holds an installed path, and, for an @link destination, its source. */
 export interface PathOwner {
   readonly pkg: string;
@@ -71,18 +66,19 @@ export interface PathOwner {
  * Every path installed packages hold (absolute, under their @cwd), except
  * `except`'s. An @link destination may be held by several packages at once
  * (two versions of an interpreter both link bin/perl to lib/verexec), so
- * each path maps to all its holders.
+ * each path maps to all its holders. pkg_install keeps this in
+ * pkgdb.byfile.db; reading every +CONTENTS gives the same answer without a
+ * Berkeley DB writer.
  */
 export async function fileOwners(dbdir: string, except?: string): Promise<Map<string, PathOwner[]>> {
   const owners = new Map<string, PathOwner[]>();
   for (const name of await listInstalled(dbdir)) {
     if (name === except) continue;
     const c = await readInstalledContents(dbdir, name);
-    for (const item of payloadOf(c.entries)) {
-      const rel = item.kind === 'file' ? item.path : item.kind === 'link' ? item.dst : undefined;
-      if (rel === undefined) continue;
-      const abs = path.posix.join(c.prefix ?? '/', rel);
-      const owner: PathOwner = item.kind === 'link' ? { pkg: name, linkSrc: path.posix.join(c.prefix ?? '/', item.src) } : { pkg: name };
+    const prefix = c.prefix ?? '/';
+    for (const o of ownedItems(c.entries)) {
+      const abs = path.posix.join(prefix, o.path);
+      const owner: PathOwner = o.linkSrc !== undefined ? { pkg: name, linkSrc: path.posix.join(prefix, o.linkSrc) } : { pkg: name };
       owners.set(abs, [...(owners.get(abs) ?? []), owner]);
     }
   }
