@@ -70,12 +70,12 @@ export async function printPlist(p: PackageDir): Promise<string[]> {
   merge(p);
   const root = path.join(destdirOf(p), prefixOf(p.vars));
   const plist = await lazy.plist();
-  return plist.foldTree(root, await expandOptions(p, ));
+  return plist.foldTree(root, await expandOptions(p));
 }
 
 /** Merge, SMF, PLIST expansion and check, ELF check; writes .PLIST and .scripts.json for `package`. */
 export async function finishInstall(p: PackageDir, note: Note): Promise<void> {
-      const v = p.vars;
+  const v = p.vars;
   note(`merging ${p.abis.length > 1 ? `ABIs ${p.abis.join(', ')}` : `ABI ${p.abis[0]}`} into ${destdirOf(p)}`);
   merge(p);
   const root = path.join(destdirOf(p), prefixOf(v));
@@ -120,7 +120,6 @@ export async function finishInstall(p: PackageDir, note: Note): Promise<void> {
   writeFileAtomicSync(path.join(p.wrkdir, '.PLIST'), lines.join('\n') + '\n');
   writeFileAtomicSync(path.join(p.wrkdir, '.scripts.json'), JSON.stringify(meta));
 }
-
 
 /** The PLIST check's failure, with the ABI that lacks each missing file where it is known. */
 function plistError(check: { missing: string[]; unlisted: string[]; missingByAbi?: Partial<Record<Abi, string[]>> }): UserError {

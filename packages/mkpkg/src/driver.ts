@@ -11,7 +11,7 @@ import { finishInstall, printPlist } from './afterinstall.ts';
 import { installPackage, makePackage, packageFile } from './package.ts';
 import { cookie, done, lazy, logFile, prefixOf, touch } from './workdir.ts';
 import { withLock } from './lock.ts';
-import { type PackageDir, type Vars, abiCmdVars, get, isYes, loadPackage } from './pkgdir.ts';
+import { type PackageDir, type Vars, abiCmdVars, dependPatterns, get, isYes, loadPackage } from './pkgdir.ts';
 import { type Progress, makeProgress } from './progress.ts';
 import { type Step, logNote, runShell } from './run.ts';
 import { shQuote } from './shell.ts';
@@ -32,6 +32,13 @@ export interface DriverOptions {
   /** Live progress lines (default: when stderr is a terminal). */
   readonly tty?: boolean;
   readonly out?: (text: string) => void;
+}
+
+/** The shell command that makes `target` of the package's Makefile with bmake, `vars` on its command line. */
+function bmakeTarget(makefile: string, vars: Readonly<Record<string, string>>, target: string): string {
+  // A '$' in a value is for the shell to pass on and for bmake to take literally.
+  const args = Object.entries(vars).map(([k, val]) => shQuote(`${k}=${val.replace(/\$/g, '$$$$')}`));
+  return `${shQuote(BMAKE)} -f ${shQuote(makefile)} ${args.join(' ')} ${target}`;
 }
 
 /** Runs one mkpkg target in a package directory. */
@@ -94,6 +101,9 @@ class Driver {
     this.progress = makeProgress(this.pkgname, p.abis, 0, false);
   }
 
+  /** A progress note (the progress display is replaced once the phases are known). */
+  private readonly note = (m: string): void => this.progress.note(m);
+
   /** How many ABIs build at the same time. */
   private get sharing(): number {
     return this.o.parallelAbis ? this.p.abis.length : 1;
@@ -115,7 +125,7 @@ class Driver {
     if (target === 'package' || target === 'install-package') {
       if (done(cookie(p, 'package')) && fs.existsSync(packageFile(this.p))) {
         this.progress.note(`${this.pkgname}: package is up to date (${packageFile(this.p)})`);
-        if (target === 'install-package') await installPackage(this.p, (m) => this.progress.note(m));
+        if (target === 'install-package') await installPackage(this.p, this.note);
         return;
       }
     }
@@ -168,13 +178,13 @@ class Driver {
       return;
     }
     if (!done(cookie(p, 'install'))) {
-      await finishInstall(p, (m) => this.progress.note(m));
+      await finishInstall(p, this.note);
       touch(cookie(p, 'install'));
     }
     if (!reaches(target, 'package')) return;
-    await this.once('package', () => makePackage(p, (m) => this.progress.note(m)));
+    await this.once('package', () => makePackage(p, this.note));
     touch(cookie(p, 'package'));
-    if (target === 'install-package') await installPackage(this.p, (m) => this.progress.note(m));
+    if (target === 'install-package') await installPackage(this.p, this.note);
   }
 
   // ---- fetch, checksum, depends (once) ----
@@ -186,10 +196,7 @@ class Driver {
     // Not the MAKEFLAGS of a `bmake package` that started us: its variables come as cmdVars.
     for (const [k, val] of Object.entries(process.env)) if (val !== undefined && !/^(MAKEFLAGS|MAKELEVEL|MFLAGS)$/.test(k)) env[k] = val;
     const step: Step = { label: phase, log: logFile(p, phase), cwd: p.dir, env };
-    const run = async (target: string) => {
-      const args = Object.entries(p.cmdVars).map(([k, val]) => shQuote(`${k}=${val.replace(/\$/g, '$$$$')}`));
-      await runShell({ ...step, label: target }, `${shQuote(BMAKE)} -f ${shQuote(p.makefile)} ${args.join(' ')} ${target}`);
-    };
+    const run = (target: string) => runShell({ ...step, label: target }, bmakeTarget(p.makefile, p.cmdVars, target));
     if (p.targets.has(`pre-${phase}`)) await run(`pre-${phase}`);
     if (p.targets.has(`do-${phase}`)) await run(`do-${phase}`);
     else await builtin();
@@ -215,7 +222,7 @@ class Driver {
   }
 
   private async checkDepends(): Promise<void> {
-    const deps = splitList(get(this.p.vars, 'DEPENDS')).map((d) => d.replace(/:[^:]*$/, ''));
+    const deps = dependPatterns(this.p.vars);
     if (deps.length === 0) return;
     const pkgdb = get(this.p.vars, 'PKG_DBDIR');
     const installed = fs.existsSync(pkgdb) ? await (await lazy.pkg()).installedPackages({ pkgdb }) : [];
@@ -313,9 +320,8 @@ class Driver {
       ...abiToolVars(step.env),
       DESTDIR: p.stageDir(abi),
     };
-    const args = Object.entries(abiVars).map(([k, val]) => shQuote(`${k}=${val.replace(/\$/g, '$$$$')}`));
     // Run from the package directory, as pkgsrc runs its targets.
-    await runShell({ ...step, cwd: p.dir, label: `${target} (ABI ${abi})` }, `${shQuote(BMAKE)} -f ${shQuote(p.makefile)} ${args.join(' ')} ${target}`);
+    await runShell({ ...step, cwd: p.dir, label: `${target} (ABI ${abi})` }, bmakeTarget(p.makefile, abiVars, target));
   }
 
   private async builtin(abi: Abi, phase: AbiPhase, step: Step): Promise<void> {

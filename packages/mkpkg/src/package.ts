@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { InputError, machineArch, splitList } from '@mkpkg/platform';
-import { type PackageDir, get } from './pkgdir.ts';
+import { type PackageDir, dependPatterns, get } from './pkgdir.ts';
 import { type Note, destdirOf, lazy, prefixOf } from './workdir.ts';
 
 /** ${PACKAGES}/All/${PKGNAME}.tgz */
@@ -17,11 +17,11 @@ export function packageFile(p: PackageDir): string {
  */
 export async function makePackage(p: PackageDir, note: Note): Promise<void> {
   const pkgname = get(p.vars, 'PKGNAME');
-      const v = p.vars;
+  const v = p.vars;
   note(`packaging ${pkgname}`);
   const lines = fs.readFileSync(path.join(p.wrkdir, '.PLIST'), 'utf8').split('\n').filter((l) => l !== '');
   const meta = JSON.parse(fs.readFileSync(path.join(p.wrkdir, '.scripts.json'), 'utf8')) as { install: string[]; deinstall: string[] };
-  const depends = splitList(get(v, 'DEPENDS')).map((d) => d.replace(/:[^:]*$/, ''));
+  const depends = dependPatterns(v);
   const linkSource = 'lib/isaexec';
   if (get(v, 'PKGBASE') !== 'isaexec' && lines.some((l) => l.startsWith(`@link ${linkSource} `))) {
     depends.push(get(v, 'ISAEXEC_DEPENDS') || 'isaexec>=1.0');
@@ -30,39 +30,33 @@ export async function makePackage(p: PackageDir, note: Note): Promise<void> {
   if (!fs.existsSync(descrFile)) throw new InputError(`the package has no DESCR (${descrFile})`, { hint: 'write a few lines describing the package into DESCR' });
   const msgFile = get(v, 'MESSAGE_SRC');
   const out = packageFile(p);
-  fs.mkdirSync(path.dirname(out), { recursive: true });
-  const tmp = path.join(path.dirname(out), `.${pkgname}.tgz.${process.pid}.tmp`);
   const pkgpath = path.relative(path.resolve(p.dir, '../..'), p.dir);
-  try {
-    await (await lazy.pkg()).createPackage({
-      output: tmp,
-      pkgname: pkgname,
-      prefix: prefixOf(v),
-      stageDir: path.join(destdirOf(p), prefixOf(v)),
-      plist: lines,
-      comment: get(v, 'COMMENT') || pkgname,
-      descr: fs.readFileSync(descrFile, 'utf8'),
-      ...(get(v, 'HOMEPAGE') ? { homepage: get(v, 'HOMEPAGE') } : {}),
-      depends: [...new Set(depends)],
-      conflicts: splitList(get(v, 'CONFLICTS')),
-      buildInfo: {
-        OPSYS: p.platform.opsys,
-        MACHINE_ARCH: machineArch(p.platform.defaultAbi),
-        ABI: p.platform.defaultAbi,
-        MULTIARCH_ABIS: p.multiarch.enabled ? p.abis.join(' ') : '',
-        PKGPATH: pkgpath,
-        LOCALBASE: get(v, 'LOCALBASE'),
-        ...(get(v, 'PKGTOOLS_VERSION') ? { PKGTOOLS_VERSION: get(v, 'PKGTOOLS_VERSION') } : {}),
-      },
-      ...(msgFile && fs.existsSync(msgFile) ? { message: fs.readFileSync(msgFile, 'utf8') } : {}),
-      installFragments: meta.install,
-      deinstallFragments: meta.deinstall,
-      compression: compressionOf(get(v, 'PKG_COMPRESSION')),
-    });
-    fs.renameSync(tmp, out);
-  } finally {
-    fs.rmSync(tmp, { force: true });
-  }
+  // createPackage writes under a temporary name and renames it into place.
+  await (await lazy.pkg()).createPackage({
+    output: out,
+    pkgname: pkgname,
+    prefix: prefixOf(v),
+    stageDir: path.join(destdirOf(p), prefixOf(v)),
+    plist: lines,
+    comment: get(v, 'COMMENT') || pkgname,
+    descr: fs.readFileSync(descrFile, 'utf8'),
+    ...(get(v, 'HOMEPAGE') ? { homepage: get(v, 'HOMEPAGE') } : {}),
+    depends: [...new Set(depends)],
+    conflicts: splitList(get(v, 'CONFLICTS')),
+    buildInfo: {
+      OPSYS: p.platform.opsys,
+      MACHINE_ARCH: machineArch(p.platform.defaultAbi),
+      ABI: p.platform.defaultAbi,
+      MULTIARCH_ABIS: p.multiarch.enabled ? p.abis.join(' ') : '',
+      PKGPATH: pkgpath,
+      LOCALBASE: get(v, 'LOCALBASE'),
+      ...(get(v, 'PKGTOOLS_VERSION') ? { PKGTOOLS_VERSION: get(v, 'PKGTOOLS_VERSION') } : {}),
+    },
+    ...(msgFile && fs.existsSync(msgFile) ? { message: fs.readFileSync(msgFile, 'utf8') } : {}),
+    installFragments: meta.install,
+    deinstallFragments: meta.deinstall,
+    compression: compressionOf(get(v, 'PKG_COMPRESSION')),
+  });
   note(`wrote ${out}`);
 }
 

@@ -50,6 +50,11 @@ export function isYes(v: Vars, name: string): boolean {
   return s !== '' && s !== 'no' && s !== 'false';
 }
 
+/** DEPENDS as package patterns (the ':../../dir' part dropped). */
+export function dependPatterns(v: Vars): string[] {
+  return splitList(get(v, 'DEPENDS')).map((d) => d.replace(/:[^:]*$/, ''));
+}
+
 export interface LoadOptions {
   cmdVars?: Readonly<Record<string, string>>;
   cliMultiarch?: string;
