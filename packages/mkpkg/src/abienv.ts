@@ -59,15 +59,15 @@ export function abiToolVars(env: Readonly<Record<string, string>>): Record<strin
   return out;
 }
 
-/**
- * MAKE_JOBS from mk.conf, else the number of CPUs; when `sharing` ABIs build
- * side by side, the CPUs are divided between them so they do not fight.
- */
 /** pkgsrc's yes/no switches that default to yes (CONFIGURE_HAS_MANDIR, …). */
 function isNo(v: Vars, name: string): boolean {
   return get(v, name).trim().toLowerCase() === 'no';
 }
 
+/**
+ * MAKE_JOBS from mk.conf, else the number of CPUs; when `sharing` ABIs build
+ * side by side, the CPUs are divided between them so they do not fight.
+ */
 export function makeJobs(v: Vars, sharing = 1): number {
   const n = Number.parseInt(get(v, 'MAKE_JOBS'), 10);
   if (Number.isFinite(n) && n > 0) return n;

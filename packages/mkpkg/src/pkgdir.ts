@@ -85,6 +85,7 @@ export async function loadPackage(dir: string, opts: LoadOptions = {}): Promise<
   });
   const cacheFile = path.join(abs, 'work', '.mkpkg-vars.json');
   let evaluated = readVarsCache(cacheFile, cacheKey);
+  let layout: Layout | undefined;
   if (!evaluated) {
     const smf = await import('@mkpkg/smf');
     const names = [...PACKAGE_VARS, ...smf.smfVarNames()];
@@ -98,25 +99,25 @@ export async function loadPackage(dir: string, opts: LoadOptions = {}): Promise<
     if (get(vars, 'PKGNAME') === '') {
       throw new InputError('the package sets neither PKGNAME nor DISTNAME', { where: { file: makefile } });
     }
-    const layout = deriveLayout(abs, makefile, vars, cmdVars, opts.cliMultiarch);
+    const l = (layout = deriveLayout(abs, makefile, vars, cmdVars, opts.cliMultiarch));
     const substCmds = splitList(get(vars, 'SUBST_CLASSES')).map((c) => `_MKPKG_SUBST_CMD.${c}`);
     const abiNames = [...new Set([...names, ...smf.smfVarNames(splitList(get(vars, 'SMF_METHODS'))), ...substCmds])];
     const abiVars = new Map<Abi, Vars>();
     await Promise.all(
-      layout.platform.abis.map(async (abi) => {
+      l.platform.abis.map(async (abi) => {
         const v = await bmakeVars(makefile, abiNames, {
           cwd: abs,
-          cmdVars: { ...abiCmdVars(layout.platform, layout.multiarch, abi, layout.abiWrksrc(abi)), ...cmdVars },
+          cmdVars: { ...abiCmdVars(l.platform, l.multiarch, abi, l.abiWrksrc(abi)), ...cmdVars },
           env,
         });
         abiVars.set(abi, v);
       }),
     );
     evaluated = { vars, abiVars };
-    if (layout.wrkdir === path.join(abs, 'work')) writeVarsCache(cacheFile, cacheKey, vars, abiVars);
+    if (l.wrkdir === path.join(abs, 'work')) writeVarsCache(cacheFile, cacheKey, vars, abiVars);
   }
   const { vars, abiVars } = evaluated;
-  const layout = deriveLayout(abs, makefile, vars, cmdVars, opts.cliMultiarch);
+  layout ??= deriveLayout(abs, makefile, vars, cmdVars, opts.cliMultiarch);
   return {
     dir: abs,
     makefile,
@@ -128,6 +129,9 @@ export async function loadPackage(dir: string, opts: LoadOptions = {}): Promise<
     targets: new Set(get(vars, '.ALLTARGETS').split(/\s+/)),
   };
 }
+
+/** Platform, multiarch scope and work-tree paths: what follows from the evaluated variables. */
+type Layout = ReturnType<typeof deriveLayout>;
 
 function deriveLayout(abs: string, makefile: string, vars: Vars, cmdVars: Readonly<Record<string, string>>, cliMultiarch: string | undefined) {
   const conf: MkConf = { file: get(vars, 'MAKECONF') || undefined, vars: nonEmpty(vars, MKCONF_VARS) };
