@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { run as runAsync } from '../lib/run.ts';
+import { INSTRUMENTS, buildInstrumented, shellSuite } from '../lib/native.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const nativeDir = join(root, 'native');
@@ -234,34 +234,23 @@ describe('found but not executable', () => {
   });
 });
 
-// The shell tests again, against the sanitizer and valgrind builds, so that
-// `.ci/run` covers them (native/Makefile's check-sanitize/check-valgrind run
-// every program's tests; these run only isaexec's, with the same flags).
+// The shell tests again, against the sanitizer and valgrind builds (see test/lib/native.ts).
 describe('native/tests/isaexec.sh under instrumentation', () => {
-  async function shellTests(build: string, env: Record<string, string>): Promise<{ summary: string; output: string }> {
-    const r = await runAsync('sh', [join(nativeDir, 'tests', 'isaexec.sh')], {
-      cwd: nativeDir, env: { ...withoutAbi(), BUILD: build, ...env },
-    });
-    const output = `${r.stdout}${r.stderr}`;
-    const summary = output.trimEnd().split('\n').pop() ?? '';
-    expect(r.exitCode, output).toBe(0);
-    return { summary, output };
-  }
-
   it('AddressSanitizer + UndefinedBehaviorSanitizer build', async () => {
     const build = join(tmp, 'build-san');
-    must('make', ['-s', '-C', nativeDir, `BUILD=${build}`, 'CC=gcc', 'STATIC=',
-      'CFLAGS=-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all', join(build, 'isaexec')]);
-    const { summary } = await shellTests(build, { ASAN_OPTIONS: 'detect_leaks=0' });
-    expect(summary).toMatch(/^[1-9]\d* passed, 0 failed$/);
+    buildInstrumented(nativeDir, build, 'sanitize', ['isaexec']);
+    const r = await shellSuite(nativeDir, 'isaexec.sh', build, withoutAbi(INSTRUMENTS.sanitize.env));
+    expect(r.exitCode, r.output).toBe(0);
+    expect(r.summary).toMatch(/^[1-9]\d* passed, 0 failed$/);
   }, 300_000);
 
   it('valgrind memcheck', async () => {
     const build = join(tmp, 'build-vg');
-    must('make', ['-s', '-C', nativeDir, `BUILD=${build}`, 'CC=gcc', 'STATIC=', 'CFLAGS=-O0 -g', join(build, 'isaexec')]);
-    const { summary, output } = await shellTests(build, { VALGRIND: 'valgrind -q --error-exitcode=99 --leak-check=no' });
-    expect(summary).toMatch(/^[1-9]\d* passed, 0 failed$/);
+    buildInstrumented(nativeDir, build, 'valgrind', ['isaexec']);
+    const r = await shellSuite(nativeDir, 'isaexec.sh', build, withoutAbi(INSTRUMENTS.valgrind.env));
+    expect(r.exitCode, r.output).toBe(0);
+    expect(r.summary).toMatch(/^[1-9]\d* passed, 0 failed$/);
     // Valgrind cannot follow into setuid or /proc-less runs: those are skipped, said so, not passed.
-    expect(output).toContain('SKIP: setuid: ABI ignored');
+    expect(r.output).toContain('SKIP: setuid: ABI ignored');
   }, 300_000);
 });

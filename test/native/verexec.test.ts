@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compareDewey, parseDewey } from '../../packages/platform/src/index.ts';
-import { run as runAsync } from '../lib/run.ts';
+import { INSTRUMENTS, buildInstrumented, shellSuite } from '../lib/native.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const nativeDir = join(root, 'native');
@@ -208,34 +208,25 @@ describe('verexec(1)', () => {
   });
 });
 
-// The shell tests again, against the sanitizer and valgrind builds, so that
-// `.ci/run` covers them (make check-sanitize/check-valgrind run every
-// program's tests; these run only verexec's, with the same flags).
+// The shell tests again, against the sanitizer and valgrind builds (see test/lib/native.ts).
 describe('native/tests/verexec.sh under instrumentation', () => {
-  async function shellTests(build: string, env: Record<string, string>): Promise<string> {
-    const r = await runAsync('sh', [join(nativeDir, 'tests', 'verexec.sh')], {
-      cwd: nativeDir, env: { ...cleanEnv(), BUILD: build, ...env },
-    });
-    const output = `${r.stdout}${r.stderr}`;
-    expect(r.exitCode, output).toBe(0);
-    expect(output.trimEnd().split('\n').pop()).toMatch(/^[1-9]\d* passed, 0 failed$/);
-    return output;
-  }
-  const instrumented = (build: string, cflags: string) =>
-    must('make', ['-s', '-C', nativeDir, `BUILD=${build}`, 'CC=gcc', 'STATIC=', `CFLAGS=${cflags}`,
-      join(build, 'verexec'), join(build, 'dewey-test')]);
+  const targets = ['verexec', 'dewey-test'];
 
   it('AddressSanitizer + UndefinedBehaviorSanitizer build', async () => {
     const build = join(tmp, 'build-san');
-    instrumented(build, '-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all');
-    await shellTests(build, { ASAN_OPTIONS: 'detect_leaks=0' });
+    buildInstrumented(nativeDir, build, 'sanitize', targets);
+    const r = await shellSuite(nativeDir, 'verexec.sh', build, cleanEnv(INSTRUMENTS.sanitize.env));
+    expect(r.exitCode, r.output).toBe(0);
+    expect(r.summary).toMatch(/^[1-9]\d* passed, 0 failed$/);
   }, 300_000);
 
   it('valgrind memcheck', async () => {
     const build = join(tmp, 'build-vg');
-    instrumented(build, '-O0 -g');
-    const output = await shellTests(build, { VALGRIND: 'valgrind -q --error-exitcode=99 --leak-check=no' });
+    buildInstrumented(nativeDir, build, 'valgrind', targets);
+    const r = await shellSuite(nativeDir, 'verexec.sh', build, cleanEnv(INSTRUMENTS.valgrind.env));
+    expect(r.exitCode, r.output).toBe(0);
+    expect(r.summary).toMatch(/^[1-9]\d* passed, 0 failed$/);
     // What valgrind cannot run is skipped and said so, not passed.
-    expect(output).toContain('SKIP: setuid: overrides ignored');
+    expect(r.output).toContain('SKIP: setuid: overrides ignored');
   }, 400_000);
 });
