@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { INSTRUMENTS, buildInstrumented, shellSuite } from '../lib/native.ts';
+import { instrumentedRuns } from '../lib/native.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const nativeDir = join(root, 'native');
@@ -236,21 +236,14 @@ describe('found but not executable', () => {
 
 // The shell tests again, against the sanitizer and valgrind builds (see test/lib/native.ts).
 describe('native/tests/isaexec.sh under instrumentation', () => {
-  it('AddressSanitizer + UndefinedBehaviorSanitizer build', async () => {
-    const build = join(tmp, 'build-san');
-    buildInstrumented(nativeDir, build, 'sanitize', ['isaexec']);
-    const r = await shellSuite(nativeDir, 'isaexec.sh', build, withoutAbi(INSTRUMENTS.sanitize.env));
-    expect(r.exitCode, r.output).toBe(0);
-    expect(r.summary).toMatch(/^[1-9]\d* passed, 0 failed$/);
-  }, 300_000);
-
-  it('valgrind memcheck', async () => {
-    const build = join(tmp, 'build-vg');
-    buildInstrumented(nativeDir, build, 'valgrind', ['isaexec']);
-    const r = await shellSuite(nativeDir, 'isaexec.sh', build, withoutAbi(INSTRUMENTS.valgrind.env));
-    expect(r.exitCode, r.output).toBe(0);
-    expect(r.summary).toMatch(/^[1-9]\d* passed, 0 failed$/);
-    // Valgrind cannot follow into setuid or /proc-less runs: those are skipped, said so, not passed.
-    expect(r.output).toContain('SKIP: setuid: ABI ignored');
-  }, 300_000);
+  instrumentedRuns({
+    nativeDir,
+    tmp: () => tmp,
+    script: 'isaexec.sh',
+    targets: ['isaexec'],
+    env: withoutAbi,
+    // Valgrind cannot follow into setuid or /proc-less runs.
+    valgrindSkip: 'SKIP: setuid: ABI ignored',
+    timeout: 300_000,
+  });
 });

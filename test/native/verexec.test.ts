@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compareDewey, parseDewey } from '../../packages/platform/src/index.ts';
-import { INSTRUMENTS, buildInstrumented, shellSuite } from '../lib/native.ts';
+import { instrumentedRuns } from '../lib/native.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const nativeDir = join(root, 'native');
@@ -210,23 +210,13 @@ describe('verexec(1)', () => {
 
 // The shell tests again, against the sanitizer and valgrind builds (see test/lib/native.ts).
 describe('native/tests/verexec.sh under instrumentation', () => {
-  const targets = ['verexec', 'dewey-test'];
-
-  it('AddressSanitizer + UndefinedBehaviorSanitizer build', async () => {
-    const build = join(tmp, 'build-san');
-    buildInstrumented(nativeDir, build, 'sanitize', targets);
-    const r = await shellSuite(nativeDir, 'verexec.sh', build, cleanEnv(INSTRUMENTS.sanitize.env));
-    expect(r.exitCode, r.output).toBe(0);
-    expect(r.summary).toMatch(/^[1-9]\d* passed, 0 failed$/);
-  }, 300_000);
-
-  it('valgrind memcheck', async () => {
-    const build = join(tmp, 'build-vg');
-    buildInstrumented(nativeDir, build, 'valgrind', targets);
-    const r = await shellSuite(nativeDir, 'verexec.sh', build, cleanEnv(INSTRUMENTS.valgrind.env));
-    expect(r.exitCode, r.output).toBe(0);
-    expect(r.summary).toMatch(/^[1-9]\d* passed, 0 failed$/);
-    // What valgrind cannot run is skipped and said so, not passed.
-    expect(r.output).toContain('SKIP: setuid: overrides ignored');
-  }, 400_000);
+  instrumentedRuns({
+    nativeDir,
+    tmp: () => tmp,
+    script: 'verexec.sh',
+    targets: ['verexec', 'dewey-test'],
+    env: cleanEnv,
+    valgrindSkip: 'SKIP: setuid: overrides ignored',
+    timeout: 400_000,
+  });
 });
