@@ -1,5 +1,6 @@
 import os from 'node:os';
 import { type Abi, type Multiarch, type Platform, compilerAbiFlag, gnuTriplet, splitList } from '@mkpkg/platform';
+import type { CrossBuild } from './cross.ts';
 import { type Vars, get, isYes } from './pkgdir.ts';
 import { shQuote } from './shell.ts';
 
@@ -11,6 +12,8 @@ export interface AbiContext {
   readonly vars: Vars;
   readonly wrksrc: string;
   readonly stage: string;
+  /** Set when this ABI is built as a cross build (SPEC §6.1). */
+  readonly cross?: CrossBuild | undefined;
 }
 
 /**
@@ -107,6 +110,7 @@ export function configureCommands(c: AbiContext): { dir: string; cmd: string }[]
       `-DCMAKE_LIBRARY_PATH:PATH=${get(v, 'LOCALBASE')}/lib${s.lib}`,
       ...(libdir && s.lib ? [`-DLIB_SUFFIX=${s.lib}`] : []),
       ...cmake32(c),
+      ...cmakeCross(c),
     ];
     if (!/CMAKE_BUILD_TYPE/.test(get(v, 'CMAKE_ARGS'))) args.push('-DCMAKE_BUILD_TYPE=Release');
     const argPath = get(v, 'CMAKE_ARG_PATH') || '.';
@@ -119,9 +123,11 @@ export function configureCommands(c: AbiContext): { dir: string; cmd: string }[]
   const own = get(v, 'CONFIGURE_ARGS');
   if (style === 'own') return dirs.map((dir) => ({ dir, cmd: [env, shQuote(script), own].filter(Boolean).join(' ') }));
   const triplet = gnuTriplet(c.platform.opsys, c.abi);
+  // A cross build names this machine as the build system, so autoconf takes
+  // its cross-compiling path and runs none of the programs it compiles.
   const args = [
     `--prefix=${prefix}`,
-    `--build=${triplet}`,
+    `--build=${c.cross ? c.cross.buildTriplet : triplet}`,
     `--host=${triplet}`,
     ...(isNo(v, 'CONFIGURE_HAS_MANDIR') ? [] : [`--mandir=${prefix}/${get(v, 'PKGMANDIR') || 'man'}`]),
     ...(isNo(v, 'CONFIGURE_HAS_INFODIR') ? [] : [`--infodir=${prefix}/${get(v, 'PKGINFODIR') || 'info'}`]),
@@ -143,6 +149,21 @@ function cmake32(c: AbiContext): string[] {
     '-DCMAKE_LIBRARY_ARCHITECTURE=i386-linux-gnu',
     '-DCMAKE_FIND_LIBRARY_CUSTOM_LIB_SUFFIX=32',
     '-DCMAKE_IGNORE_PATH=/usr/lib/x86_64-linux-gnu;/lib/x86_64-linux-gnu;/usr/lib64;/lib64',
+  ];
+}
+
+/**
+ * A cross build tells CMake the target system, which sets
+ * CMAKE_CROSSCOMPILING; try_run() then uses the emulator when one is
+ * registered, and otherwise needs its results given.
+ */
+function cmakeCross(c: AbiContext): string[] {
+  if (!c.cross) return [];
+  return [
+    `-DCMAKE_SYSTEM_NAME=${c.platform.opsys}`,
+    // cmake32() names the processor for ABI 32 on Linux already.
+    ...(c.abi === '32' && c.platform.opsys === 'Linux' ? [] : [`-DCMAKE_SYSTEM_PROCESSOR=${c.abi === '32' ? 'i386' : 'x86_64'}`]),
+    ...(c.cross.emulator ? [`-DCMAKE_CROSSCOMPILING_EMULATOR=${c.cross.emulator}`] : []),
   ];
 }
 

@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { type Abi, BMAKE, bmakeVars, InputError, UserError, pkgMatch, probeCompiler, splitList } from '@mkpkg/platform';
+import { type Abi, BMAKE, type ProbeResult, bmakeVars, InputError, UserError, pkgMatch, probeCompiler, splitList } from '@mkpkg/platform';
 import { type AbiContext, abiEnv, abiToolVars, configureCommands, configureStyle, makeCommands } from './abienv.ts';
+import { type CrossBuild, crossBuilds, crossNote, forcedCrossAbis, probeLanguages } from './cross.ts';
 import { checkDistfile, checkPatch, readDistinfo } from './distinfo.ts';
 import { extractArchive } from './extract.ts';
 import { fetchDistfile } from './fetch.ts';
@@ -92,6 +93,8 @@ class Driver {
   readonly tty: boolean;
   progress: Progress;
   readonly pkgname: string;
+  /** The ABIs built as cross builds, known once the compiler probe is done (before configure and test). */
+  private crossAbis: ReadonlyMap<Abi, CrossBuild> = new Map();
 
   constructor(p: PackageDir, o: DriverOptions) {
     this.p = p;
@@ -111,7 +114,15 @@ class Driver {
 
   private ctx(abi: Abi): AbiContext {
     const p = this.p;
-    return { abi, platform: p.platform, multiarch: p.multiarch, vars: p.abiVars.get(abi) as Vars, wrksrc: p.abiWrksrc(abi), stage: p.stageDir(abi) };
+    return {
+      abi,
+      platform: p.platform,
+      multiarch: p.multiarch,
+      vars: p.abiVars.get(abi) as Vars,
+      wrksrc: p.abiWrksrc(abi),
+      stage: p.stageDir(abi),
+      cross: this.crossAbis.get(abi),
+    };
   }
 
   private env(abi: Abi): Record<string, string> {
@@ -130,8 +141,10 @@ class Driver {
       }
     }
     const needSources = !(allDone('extract'));
-    // The compiler probe overlaps fetch and extract; configure waits for it.
-    const probe = perAbi.includes('configure') && !allDone('configure') ? this.probeCompilers() : undefined;
+    // The compiler probe overlaps fetch and extract; configure and test wait
+    // for it, since it decides which ABIs are cross builds.
+    const needsProbe = (perAbi.includes('configure') && !allDone('configure')) || (perAbi.includes('test') && !allDone('test'));
+    const probe = needsProbe ? this.probeCompilers() : undefined;
     probe?.catch(() => {});
     if (target === 'fetch' || target === 'checksum' || needSources) {
       await this.once('fetch', () => this.fetch());
@@ -144,7 +157,7 @@ class Driver {
     this.progress = makeProgress(this.pkgname, p.abis, perAbi.length + (installing ? 1 : 0), this.tty);
     const chain = async (abi: Abi) => {
       for (const ph of perAbi) {
-        if (ph === 'configure' && probe) await probe;
+        if ((ph === 'configure' || ph === 'test') && probe) await probe;
         await this.abiPhase(abi, ph);
       }
     };
@@ -234,26 +247,37 @@ class Driver {
     }
   }
 
-  /** Says before anything is built when the compiler cannot make one of the ABIs at all. */
+  /**
+   * Probes the compilers of every language the package uses, for each ABI:
+   * stops before anything is built when one cannot make an ABI's programs at
+   * all, and learns which ABIs are cross builds (their programs cannot run
+   * here, or MULTIARCH_CROSS_ABIS asks for it), saying so once.
+   */
   private async probeCompilers(): Promise<void> {
     const p = this.p;
-    const failures: string[] = [];
+    const forced = forcedCrossAbis(p.vars, p.makefile);
+    const probes = new Map<Abi, ProbeResult[]>();
     await Promise.all(
       p.abis.map(async (abi) => {
-        if (done(cookie(p, 'configure', abi))) return;
         const v = p.abiVars.get(abi) as Vars;
-        const langs = splitList(get(v, 'USE_LANGUAGES'));
-        const compilers = [
-          ...(langs.length === 0 || langs.some((l) => l === 'c' || l.startsWith('c9') || l.startsWith('c1')) ? [get(v, 'CC') || 'cc'] : []),
-          ...(langs.some((l) => l.startsWith('c++')) ? [get(v, 'CXX') || 'c++'] : []),
-        ];
-        for (const cc of compilers) {
-          const r = await probeCompiler(abi, cc);
-          if (!r.ok) failures.push(r.message);
-        }
+        const results = await Promise.all(
+          probeLanguages(get(v, 'USE_LANGUAGES')).map((lang) =>
+            probeCompiler(abi, lang === 'c++' ? get(v, 'CXX') || 'c++' : get(v, 'CC') || 'cc', { lang }),
+          ),
+        );
+        probes.set(abi, results);
       }),
     );
+    const failures = p.abis.flatMap((abi) => (probes.get(abi) ?? []).flatMap((r) => (r.kind === 'cannot-build' ? [r.message] : [])));
     if (failures.length > 0) throw new UserError(failures.join('\n'));
+    this.crossAbis = crossBuilds(p.platform.opsys, p.abis, probes, forced);
+    for (const c of this.crossAbis.values()) {
+      if (c.why === 'cannot-run') {
+        const r = (probes.get(c.abi) ?? []).find((x) => x.kind === 'cannot-run');
+        if (r) this.note(r.message);
+      }
+      this.note(crossNote(c));
+    }
   }
 
   // ---- per-ABI phases ----
@@ -261,6 +285,12 @@ class Driver {
   private async abiPhase(abi: Abi, phase: AbiPhase): Promise<void> {
     const p = this.p;
     if (done(cookie(p, phase, abi))) return;
+    const cross = this.crossAbis.get(abi);
+    if (phase === 'test' && cross && !cross.runs) {
+      // Not done, so not cookied: a later run on a host that can run it tests it.
+      this.note(`test (ABI ${abi}) skipped: ABI ${abi} is a cross build and this machine cannot run its programs`);
+      return;
+    }
     this.progress.start(abi, phase);
     const env = this.env(abi);
     const step: Step = { label: `${phase} (ABI ${abi})`, log: logFile(p, phase, abi), cwd: this.ctx(abi).wrksrc, env };

@@ -7,4 +7,5 @@ export * from './dotsequence.ts';
 export * from './bmake.ts';
 export * from './mkconf.ts';
 export * from './probe.ts';
+export * from './execdirect.ts';
 export * from './files.ts';

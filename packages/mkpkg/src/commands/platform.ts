@@ -1,5 +1,5 @@
 import type { CommandModule } from 'yargs';
-import { type Abi, ABIS, platformFromMkConf, probeCompiler, readMkConf } from '@mkpkg/platform';
+import { type Abi, ABIS, type ProbeLanguage, platformFromMkConf, probeCompiler, readMkConf } from '@mkpkg/platform';
 
 interface Args {
   opsys?: string;
@@ -26,11 +26,19 @@ export const platformCommand: CommandModule<object, Args> = {
       const s = p.suffixes[abi];
       out.push(`ABI ${abi}:         bin${s.bin}  lib${s.lib}  include${s.inc}`);
     }
+    // A compiler that links an ABI but whose programs cannot run here is
+    // no failure: mkpkg builds that ABI as a cross build.
     let failed = false;
+    const langs: readonly ProbeLanguage[] = args.cc ? ['c'] : ['c', 'c++'];
     for (const abi of ABIS as readonly Abi[]) {
-      const r = await probeCompiler(abi, args.cc);
-      out.push(r.ok ? `compiler:       ${r.cc} builds and runs ${abi}-bit programs` : `compiler:       ${r.message}`);
-      failed ||= !r.ok;
+      for (const lang of langs) {
+        const r = await probeCompiler(abi, args.cc, { lang });
+        const name = lang === 'c++' ? 'C++ compiler:  ' : 'compiler:      ';
+        if (r.kind === 'runs') out.push(`${name} ${r.cc} builds and runs ${abi}-bit programs`);
+        else if (r.kind === 'cannot-run') out.push(`${name} ${r.message}`, `                mkpkg builds ABI ${abi} as a cross build here (SPEC §6.1)`);
+        else out.push(`${name} ${r.message}`);
+        failed ||= r.kind === 'cannot-build';
+      }
     }
     process.stdout.write(out.join('\n') + '\n');
     if (failed) process.exitCode = 1;
