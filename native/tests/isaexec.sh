@@ -36,7 +36,7 @@ run "$P/bin/foo"
 is "default picks amd64 on x86_64" "$(field bits):$st" "64:0"
 for v in 32 i86; do
 	run env ABI=$v $VALGRIND "$P/bin/foo"
-	is "ABI=$v picks i86" "$(field bits):$st" "32:0"
+	is32 "ABI=$v picks i86" "$(field bits):$st" "32:0"
 done
 for v in 64 amd64; do
 	run env ABI=$v $VALGRIND "$P/bin/foo"
@@ -47,7 +47,7 @@ is "empty ABI counts as unset" "$(field bits):$st" "64:0"
 
 I=$T/i86only; mkprefix "$I" i86
 run "$I/bin/foo"
-is "only i86 installed: used when ABI is unset" "$(field bits):$st" "32:0"
+is32 "only i86 installed: used when ABI is unset" "$(field bits):$st" "32:0"
 run env ABI=64 $VALGRIND "$I/bin/foo"
 is "ABI=64 with only i86 installed: exit 127" "$st" 127
 is "ABI=64 not found: names the command, the one directory tried, the ABI" "$out" \
@@ -72,7 +72,7 @@ is "through PATH: dispatches, argv[0] as typed" "$(field bits):$(field 'argv\[0\
 out=$(cd "$P" && $VALGRIND ./bin/foo 2>&1); st=$?
 is "through a relative path" "$(field bits):$(field 'argv\[0\]'):$st" "64:./bin/foo:0"
 out=$(cd "$P/bin" && ABI=32 $VALGRIND ./foo 2>&1); st=$?
-is "through ./foo with ABI=32" "$(field bits):$(field 'argv\[0\]'):$st" "32:./foo:0"
+is32 "through ./foo with ABI=32" "$(field bits):$(field 'argv\[0\]'):$st" "32:./foo:0"
 ln -s "$P/bin/foo" "$T/mine"
 run "$T/mine"
 is "through a user's symlink to the hard link" "$(field bits):$(field 'argv\[0\]'):$st" "64:$T/mine:0"
@@ -101,7 +101,7 @@ is "long directory is 4000 bytes" "${#long}" 4000
 run "$long/bin/foo"
 is "4000-byte directory path" "$(field bits):$st" "64:0"
 run env ABI=32 $VALGRIND "$long/bin/foo"
-is "4000-byte directory path, ABI=32" "$(field bits):$st" "32:0"
+is32 "4000-byte directory path, ABI=32" "$(field bits):$st" "32:0"
 rm "$long/bin/i86/foo" "$long/bin/amd64/foo"
 run "$long/bin/foo"
 is "4000-byte directory path, nothing installed: full paths in message" "$out" \
@@ -115,7 +115,7 @@ edge=$edge/$(printf '%*s' $((4082 - ${#edge} - 1)) '' | tr ' ' f)
 mkprefix "$edge" i86
 is "edge directory is 4082 bytes" "${#edge}" 4082
 run "$edge/bin/foo"
-is "amd64 candidate over PATH_MAX: skipped, i86 runs" "$(field bits):$st" "32:0"
+is32 "amd64 candidate over PATH_MAX: skipped, i86 runs" "$(field bits):$st" "32:0"
 run env ABI=64 $VALGRIND "$edge/bin/foo"
 # (musl says "Filename too long", glibc "File name too long")
 is "ABI=64, candidate over PATH_MAX: 126 with the reason" "$st:$(printf '%s' "$out" | sed "s|$edge|EDGE|")" \
@@ -144,14 +144,14 @@ else
 fi
 check_env "$P/bin/amd64/foo" "$P/bin/foo"
 out=$(ABI=32 TT_ENV=1 $VALGRIND "$P/bin/foo" 2>&1)
-like "ABI stays in the environment for nested commands" "$out" "env=ABI=32"
+like32 "ABI stays in the environment for nested commands" "$out" "env=ABI=32"
 
 out=$(sh -c 'echo "shell=$$"; exec "$@"' sh $VALGRIND "$P/bin/foo" 2>&1)
 is "an exec, not a child: same pid" "$(field pid)" "$(field shell)"
 run env TT_EXIT=42 $VALGRIND "$P/bin/foo"
 is "exit status of the target" "$st" 42
 run env TT_EXIT=3 ABI=32 $VALGRIND "$P/bin/foo"
-is "exit status of the 32-bit target" "$st" 3
+is32 "exit status of the 32-bit target" "$st" 3
 # status CMD...: the status a shell sees (128+N for signal N); the inner
 # shell's own "Terminated" notice is kept out of the log.
 status() { sh -c '"$@" >/dev/null 2>&1; echo $?' sh "$@" 2>/dev/null; }
@@ -168,7 +168,7 @@ is "target not executable: message names file and reason" "$out" \
 mkprefix "$X.2" amd64 i86
 chmod 644 "$X.2/bin/amd64/foo"
 run "$X.2/bin/foo"
-is "ABI unset: unexecutable amd64 skipped for i86" "$(field bits):$st" "32:0"
+is32 "ABI unset: unexecutable amd64 skipped for i86" "$(field bits):$st" "32:0"
 run env ABI=64 $VALGRIND "$X.2/bin/foo"
 is "ABI=64: unexecutable amd64 is an error, no fallback" "$st" 126
 mkprefix "$X.3" amd64 i86
@@ -177,7 +177,7 @@ run env ABI=amd64 $VALGRIND "$X.3/bin/foo"
 is "ABI=amd64, not a program: 126 with strerror" "$st:$out" \
     "126:isaexec: foo: cannot execute $X.3/bin/amd64/foo: Exec format error"
 run "$X.3/bin/foo"
-is "ABI unset, not a program: next ISA runs" "$(field bits):$st" "32:0"
+is32 "ABI unset, not a program: next ISA runs" "$(field bits):$st" "32:0"
 chmod 644 "$X.3/bin/i86/foo"
 run "$X.3/bin/foo"
 is "every candidate fails: the first failure is reported" "$st:$out" \
@@ -185,7 +185,7 @@ is "every candidate fails: the first failure is reported" "$st:$out" \
 mkprefix "$X.4" i86
 mkdir -p "$X.4/bin/amd64/foo"
 run "$X.4/bin/foo"
-is "a directory in the way is skipped" "$(field bits):$st" "32:0"
+is32 "a directory in the way is skipped" "$(field bits):$st" "32:0"
 
 ln -s ../lib/isaexec "$P/bin/symlinked"
 run "$P/bin/symlinked"
@@ -225,7 +225,7 @@ else
 	wait
 	out=$(cat "$T/upgrade.out"); st=$(cat "$T/upgrade.st")
 	like "replaced during start-up: the kernel says deleted" "$(cat "$T/strace.log")" "/bin/foo (deleted)"
-	is "replaced during start-up: AT_EXECFN fallback dispatches" "$(field bits):$(field 'argv\[1\]'):$st" "32:up:0"
+	is32 "replaced during start-up: AT_EXECFN fallback dispatches" "$(field bits):$(field 'argv\[1\]'):$st" "32:up:0"
 fi
 
 # --- no /proc: the AT_EXECFN fallback ---------------------------------------
@@ -236,7 +236,7 @@ elif [ "$(id -u)" -eq 0 ] && unshare -m sh -c 'mount -t tmpfs none /proc' 2>/dev
 	out=$(noproc "$P" ./bin/foo 2>&1); st=$?
 	is "no /proc, relative path: AT_EXECFN" "$(field bits):$(field 'argv\[0\]'):$st" "64:./bin/foo:0"
 	out=$(noproc "$T/links" env ABI=32 ./rel 2>&1); st=$?
-	is "no /proc, relative symlink: resolved" "$(field bits):$st" "32:0"
+	is32 "no /proc, relative symlink: resolved" "$(field bits):$st" "32:0"
 	out=$(noproc "$T" env PATH="$P/bin:$PATH" foo 2>&1); st=$?
 	is "no /proc, through PATH" "$(field bits):$st" "64:0"
 	# The sanitizer runtime reads ASAN_OPTIONS from /proc/self/environ:

@@ -141,7 +141,7 @@ ln -s "$T/t32" "$T/elf/perl/1.0-i86"
 run env VEREXEC_ALTDIR="$T/elf" $VALGRIND "$P/bin/perl"
 is "real binaries: ABI unset runs the 64-bit one" "$(field bits):$st" "64:0"
 run env VEREXEC_ALTDIR="$T/elf" ABI=32 $VALGRIND "$P/bin/perl"
-is "real binaries: ABI=32 runs the 32-bit one" "$(field bits):$st" "32:0"
+is32 "real binaries: ABI=32 runs the 32-bit one" "$(field bits):$st" "32:0"
 
 # --- overrides ------------------------------------------------------------
 prog mine
