@@ -195,10 +195,14 @@ describe('the directory compiled in from PKG_SYSCONFDIR', () => {
 });
 
 describe('verexec(1)', () => {
-  it('formats without warnings and covers selection, overrides, files, exit status and examples', async () => {
-    const page = join(nativeDir, 'verexec', 'verexec.1');
-    const groff = spawnSync('groff', ['-mdoc', '-ww', '-z', page], { encoding: 'utf8' });
-    if (groff.error === undefined) expect([groff.status, groff.stderr]).toEqual([0, '']);
+  const page = join(nativeDir, 'verexec', 'verexec.1');
+  it('is valid mdoc: groff -mdoc -ww renders it without a warning', (ctx) => {
+    ctx.skip(spawnSync('groff', ['--version']).status !== 0, 'groff is not installed (Debian: groff-base; scripts/setup test installs it)');
+    const groff = spawnSync('groff', ['-mdoc', '-Tutf8', '-ww', '-z', page], { encoding: 'utf8' });
+    expect([groff.status, groff.stderr]).toEqual([0, '']);
+  });
+
+  it('covers selection, overrides, files, exit status and examples', async () => {
     const text = await readFile(page, 'utf8');
     for (const section of ['NAME', 'SYNOPSIS', 'DESCRIPTION', 'ENVIRONMENT', 'FILES', 'EXIT STATUS', 'EXAMPLES'])
       expect(text).toMatch(new RegExp(`^\\.Sh ${section}$`, 'm'));
