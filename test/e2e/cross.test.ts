@@ -134,10 +134,11 @@ describe('the cross path, forced with MULTIARCH_CROSS_ABIS=32', () => {
   it.for(Object.keys(PACKAGES) as Pkg[])('%s builds both ABIs and says once that ABI 32 is a cross build', (p, ctx) => {
     const r = built(ctx, p);
     const notes = r.all.split('\n').filter((l) => l.includes('is a cross build'));
-    expect(notes).toEqual([
-      '=> ABI 32 is a cross build (MULTIARCH_CROSS_ABIS asks for it): GNU configure gets --build=x86_64-pc-linux-gnu ' +
-        `--host=i686-pc-linux-gnu, CMake CMAKE_SYSTEM_NAME; ${notes[0]?.split('; ')[1] ?? '(missing)'}`,
-    ]);
+    // Forced here; where the kernel refuses 32-bit programs, that reason wins.
+    expect(notes).toHaveLength(1);
+    expect(notes[0]).toMatch(
+      /^=> ABI 32 is a cross build \((MULTIARCH_CROSS_ABIS asks for it|this machine cannot run 32-bit programs)\): GNU configure gets --build=x86_64-pc-linux-gnu --host=i686-pc-linux-gnu, CMake CMAKE_SYSTEM_NAME; its test phase /,
+    );
   });
 
   it("no 32-bit program ran while they built, but mkpkg's compiler probe", async (ctx) => {

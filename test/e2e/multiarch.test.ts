@@ -17,6 +17,7 @@ import {
   type RunResult,
   type Tree,
 } from './tree.ts';
+import { needs32 } from '../lib/abi32.ts';
 
 type Pkg = (typeof ALL_PACKAGES)[number];
 const PKGNAMES: Record<Pkg, string> = {
@@ -291,16 +292,15 @@ describe('run: isaexec picks the ABI', () => {
     ['bin/plainhello', [], /^hello from .*plainhello, BITS-bit$/],
     ['sbin/tickd', ['-V'], /^tickd 1\.2 BITS-bit$/],
   ];
-  const abis: Array<[string | undefined, 32 | 64]> = [
-    [undefined, 64],
-    ['32', 32],
-    ['64', 64],
-    ['i86', 32],
-    ['amd64', 64],
-  ];
-  test.each(cases)('%s runs the ELF class ABI asks for (unset, 32, 64, i86, amd64)', async (cmd, args, pattern) => {
+  const groups: Record<'64' | '32', Array<[string | undefined, 32 | 64]>> = {
+    '64': [[undefined, 64], ['64', 64], ['amd64', 64]],
+    '32': [['32', 32], ['i86', 32]],
+  };
+  const perGroup = cases.flatMap(([cmd, args, pattern]) => (['64', '32'] as const).map((g) => [cmd, g, args, pattern] as const));
+  test.for(perGroup)('%s runs the ELF class ABI asks for (%s-bit ABI values)', async ([cmd, group, args, pattern], ctx) => {
+    if (group === '32') needs32(ctx);
     for (const p of ALL_PACKAGES) if (p !== 'lang/tinyinterp1' && p !== 'lang/tinyinterp2') installed(p);
-    for (const [abi, bits] of abis) {
+    for (const [abi, bits] of groups[group]) {
       const r = await run(path.join(root, cmd), args, { env: runEnv(abi === undefined ? {} : { ABI: abi }) });
       expect(r.exitCode, explain(`ABI=${abi ?? '(unset)'} ${cmd}`, r)).toBe(0);
       const want = new RegExp(
@@ -335,14 +335,12 @@ describe('run: verexec picks the version', () => {
     expect(await elfInfo(path.join(root, 'bin/amd64/tiny-2.1'))).toEqual({ bits: 64, machine: 'x86_64' });
   });
 
-  test('bin/tiny runs the highest installed version, in the ABI asked for', async () => {
+  test.for(['64', '32'] as const)('bin/tiny runs the highest installed version, in the ABI asked for (%s-bit)', async (group, ctx) => {
+    if (group === '32') needs32(ctx);
     installed('lang/tinyinterp1');
     installed('lang/tinyinterp2');
-    for (const [abi, bits] of [
-      [undefined, 64],
-      ['32', 32],
-      ['64', 64],
-    ] as const) {
+    const abis = group === '64' ? ([[undefined, 64], ['64', 64]] as const) : ([['32', 32]] as const);
+    for (const [abi, bits] of abis) {
       const r = await run(path.join(root, 'bin/tiny'), ['-v'], { env: runEnv(abi === undefined ? {} : { ABI: abi }) });
       expect(r.exitCode, explain(`ABI=${abi ?? '(unset)'} bin/tiny -v`, r)).toBe(0);
       expect(r.stdout.trim()).toBe(`tiny 2.1 (${bits}-bit)`);
@@ -351,13 +349,14 @@ describe('run: verexec picks the version', () => {
     expect(pow.stdout.trim(), explain('tiny -e', pow)).toBe('24');
   });
 
-  test('VEREXEC_tiny overrides the choice', async () => {
+  test.for(['64', '32'] as const)('VEREXEC_tiny overrides the choice (%s-bit)', async (bits, ctx) => {
+    if (bits === '32') needs32(ctx);
     installed('lang/tinyinterp1');
     installed('lang/tinyinterp2');
-    const env = runEnv({ VEREXEC_tiny: path.join(root, 'bin/tiny-1.4'), ABI: '32' });
+    const env = runEnv({ VEREXEC_tiny: path.join(root, 'bin/tiny-1.4'), ...(bits === '32' ? { ABI: '32' } : {}) });
     const r = await run(path.join(root, 'bin/tiny'), ['-v'], { env });
     expect(r.exitCode, explain('VEREXEC_tiny=bin/tiny-1.4 bin/tiny -v', r)).toBe(0);
-    expect(r.stdout.trim()).toBe('tiny 1.4 (32-bit)');
+    expect(r.stdout.trim()).toBe(`tiny 1.4 (${bits}-bit)`);
   });
 
   test('the verexec.d links are relative and point at the versioned commands', async () => {

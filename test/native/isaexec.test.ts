@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { needs32 } from '../lib/abi32.ts';
 import { instrumentedRuns } from '../lib/native.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -125,7 +126,12 @@ describe('the build', () => {
     expect((await stat(lib)).mode & 0o777).toBe(0o755);
     const man = await readFile(join(dest, 'opt/pkg/man/man1/isaexec.1'), 'utf8');
     for (const section of ['ENVIRONMENT', 'EXIT STATUS', 'EXAMPLES']) expect(man).toContain(`.Sh ${section}`);
-    // A command hard-linked to the installed copy dispatches.
+  });
+
+  it('a command hard-linked to the installed copy dispatches (to a 32-bit program)', async (ctx) => {
+    needs32(ctx);
+    const dest = join(tmp, 'dest');
+    const lib = join(dest, 'opt/pkg/lib/isaexec');
     await mkdir(join(dest, 'opt/pkg/bin/i86'), { recursive: true });
     await copyFile(targets.i86, join(dest, 'opt/pkg/bin/i86/foo'));
     await chmod(join(dest, 'opt/pkg/bin/i86/foo'), 0o755);
@@ -165,7 +171,8 @@ describe('which ISA runs', () => {
   let n = 0;
   for (const [isas, abi, want] of cases) {
     const label = `installed [${isas.join(' ')}], ABI ${abi === undefined ? 'unset' : JSON.stringify(abi)}`;
-    it(`${label} -> ${typeof want === 'number' ? `${want}-bit` : `exit ${want.status}`}`, async () => {
+    it(`${label} -> ${typeof want === 'number' ? `${want}-bit` : `exit ${want.status}`}`, async (ctx) => {
+      if (want === 32) needs32(ctx);
       const p = await prefix(`case${n++}`, isas);
       const r = await run(join(p, 'bin', 'foo'), [], { env: withoutAbi(abi === undefined ? {} : { ABI: abi }) });
       if (typeof want === 'number') expect(report(r).bits).toBe(want);
@@ -180,13 +187,14 @@ describe('what passes through', () => {
     p = await prefix('pass', ['amd64', 'i86']);
   });
 
-  it('argv exactly, including argv[0] that names no file, empties, spaces, newlines, non-ASCII', async () => {
-    const args = ['', 'a b', 'line1\nline2', '\\', '--', 'é ü', '-x', ' '];
-    for (const abi of ['32', '64']) {
+  for (const abi of ['32', '64']) {
+    it(`argv exactly, including argv[0] that names no file, empties, spaces, newlines, non-ASCII (ABI ${abi})`, async (ctx) => {
+      if (abi === '32') needs32(ctx);
+      const args = ['', 'a b', 'line1\nline2', '\\', '--', 'é ü', '-x', ' '];
       const r = report(await run(join(p, 'bin', 'foo'), args, { argv0: 'not a path', env: withoutAbi({ ABI: abi }) }));
       expect(r.argv).toEqual(['not a path', ...args]);
-    }
-  });
+    });
+  }
 
   it('argv[0] as typed through PATH and through a relative path', async () => {
     const env = withoutAbi({ PATH: `${join(p, 'bin')}:${process.env.PATH ?? ''}` });
@@ -201,7 +209,8 @@ describe('what passes through', () => {
     expect([r.bits, r.argv[0]]).toEqual([64, mine]);
   });
 
-  it('the environment, in order, with ABI kept for nested commands', async () => {
+  it('the environment, in order, with ABI kept for nested commands', async (ctx) => {
+    needs32(ctx);
     const env = { TT_ENV: '1', ABI: '32', ODD: 'a=b c', EMPTY: '', NL: '1\n2' };
     const direct = report(await run(targets.i86, [], { env })).env;
     const through = report(await run(join(p, 'bin', 'foo'), [], { env }));
@@ -214,6 +223,15 @@ describe('what passes through', () => {
     const r = await run(join(p, 'bin', 'foo'), []);
     expect(report(r).pid).toBe(r.pid);
     expect((await run(join(p, 'bin', 'foo'), [], { env: withoutAbi({ TT_EXIT: '77' }) })).status).toBe(77);
+    const killed = await run(join(p, 'bin', 'foo'), [], { env: withoutAbi({ TT_SIGNAL: '9' }) });
+    expect([killed.status, killed.signal]).toEqual([null, 'SIGKILL']);
+  });
+
+  it('the 32-bit target too: same pid, its exit status and its signal', async (ctx) => {
+    needs32(ctx);
+    const r = await run(join(p, 'bin', 'foo'), [], { env: withoutAbi({ ABI: '32' }) });
+    expect(report(r).pid).toBe(r.pid);
+    expect((await run(join(p, 'bin', 'foo'), [], { env: withoutAbi({ TT_EXIT: '77', ABI: '32' }) })).status).toBe(77);
     const killed = await run(join(p, 'bin', 'foo'), [], { env: withoutAbi({ TT_SIGNAL: '9', ABI: '32' }) });
     expect([killed.status, killed.signal]).toEqual([null, 'SIGKILL']);
   });
@@ -227,11 +245,17 @@ describe('found but not executable', () => {
     expect([r.status, r.stderr]).toEqual([126, `isaexec: foo: cannot execute ${p}/bin/amd64/foo: Permission denied\n`]);
   });
 
-  it('skipped for the next ISA when ABI is unset, an error when ABI asks for it', async () => {
+  it('an error when ABI asks for it', async () => {
     const p = await prefix('noexec2', ['amd64', 'i86']);
     await chmod(join(p, 'bin', 'amd64', 'foo'), 0o644);
-    expect(report(await run(join(p, 'bin', 'foo'), [])).bits).toBe(32);
     expect((await run(join(p, 'bin', 'foo'), [], { env: withoutAbi({ ABI: 'amd64' }) })).status).toBe(126);
+  });
+
+  it('skipped for the next ISA (a 32-bit program) when ABI is unset', async (ctx) => {
+    needs32(ctx);
+    const p = await prefix('noexec3', ['amd64', 'i86']);
+    await chmod(join(p, 'bin', 'amd64', 'foo'), 0o644);
+    expect(report(await run(join(p, 'bin', 'foo'), [])).bits).toBe(32);
   });
 });
 
