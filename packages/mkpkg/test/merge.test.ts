@@ -61,12 +61,15 @@ describe('mergeStages', () => {
     const inc = path.join(tmp, 'destdir/usr/pkg/include');
     expect(fs.readFileSync(path.join(inc, 'i86/sub/cfg.h'), 'utf8')).toBe('#define BITS 32\n');
     expect(fs.readFileSync(path.join(inc, 'amd64/sub/cfg.h'), 'utf8')).toBe('#define BITS 64\n');
+    // Checked at compile time, so no 32-bit program has to run: the build
+    // fails unless the header each compiler sees says its own ABI.
     const prog = path.join(tmp, 'p.c');
-    fs.writeFileSync(prog, '#include <stdio.h>\n#include "sub/cfg.h"\nint main(void) { printf("%d\\n", BITS); return 0; }\n');
+    fs.writeFileSync(prog, '#include "sub/cfg.h"\n_Static_assert(BITS == WANT, "the generic header picked the wrong ABI");\n');
     for (const bits of ['32', '64']) {
-      const c = sh(`gcc -m${bits} -I${inc} -o ${tmp}/p${bits} ${prog} && ${tmp}/p${bits}`);
+      const c = sh(`gcc -m${bits} -std=c11 -I${inc} -DWANT=${bits} -c -o ${tmp}/p${bits}.o ${prog}`);
       expect(c.code, c.stderr).toBe(0);
-      expect(c.stdout.trim()).toBe(bits);
+      const wrong = sh(`gcc -m${bits} -std=c11 -I${inc} -DWANT=${bits === '32' ? 64 : 32} -c -o ${tmp}/q${bits}.o ${prog}`);
+      expect(wrong.stderr).toContain('the generic header picked the wrong ABI');
     }
   });
 
