@@ -76,8 +76,27 @@ export class Journal {
   #realRoot = '';
   #realDb = '';
   #fd: number | undefined;
+  readonly #dbLike = new Map<string, boolean>();
 
   constructor(readonly root: string, readonly o: GuardOptions) {}
+
+  /**
+   * Is the existing directory `dir` part of a package database: an entry
+   * (it holds +CONTENTS) or a pkgdb (a directory in it does)? Any pkgdb
+   * counts, not only ours: a package with @cwd inside another prefix's
+   * pkgdb must not plant scripts there either.
+   */
+  async #inPkgdb(dir: string): Promise<boolean> {
+    const known = this.#dbLike.get(dir);
+    if (known !== undefined) return known;
+    let hit = fs.existsSync(path.join(dir, '+CONTENTS')) || fs.existsSync(path.join(dir, 'pkgdb.byfile.db'));
+    if (!hit) {
+      const names = await fs.promises.readdir(dir, { withFileTypes: true }).catch(() => []);
+      hit = names.some((d) => d.isDirectory() && fs.existsSync(path.join(dir, d.name, '+CONTENTS')));
+    }
+    this.#dbLike.set(dir, hit);
+    return hit;
+  }
 
   get realRoot(): string {
     return this.#realRoot;
@@ -106,6 +125,12 @@ export class Journal {
     }
     this.#realRoot = await canonical(this.root);
     this.#realDb = await canonical(this.o.dbdir);
+    // The prefix itself must not lie inside a package database.
+    const top = this.o.destdir !== undefined ? await canonical(this.o.destdir) : '/';
+    for (let d = this.#realRoot; inside(top, d); d = path.dirname(d)) {
+      if (fs.existsSync(d) && (await this.#inPkgdb(d))) throw refuse(this.o, `the prefix ${this.root} lies inside the package database ${d}`);
+      if (d === top || d === '/') break;
+    }
   }
 
   /** Starts writing the journal file in the pkgdb (the caller holds the pkgdb lock). */
@@ -157,6 +182,9 @@ export class Journal {
         throw refuse(this.o, `${what}: ${path.relative(this.root, p)} is a symlink; refusing to write ${rel} through it`, 'a package writes its files under real directories only');
       }
       if (!st.isDirectory()) throw refuse(this.o, `${what}: ${path.relative(this.root, p)} is in the way: it is not a directory`);
+      if (await this.#inPkgdb(p)) {
+        throw refuse(this.o, `${what}: ${p} is part of a package database; refusing to write ${rel} there`, 'a package may not write into a pkgdb; the package is unsafe');
+      }
     }
     return { abs, st: undefined };
   }
