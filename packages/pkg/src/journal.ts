@@ -243,13 +243,13 @@ export class Journal {
   }
 
   async rollback(): Promise<void> {
-    await undo(this.#steps, this.o.dbdir);
+    await undo(this.#steps, this.o.dbdir, this.root);
     this.#close();
   }
 
   async commit(): Promise<void> {
     this.#log({ t: 'commit' });
-    await finish(this.#steps);
+    await finish(this.#steps, this.root);
     this.#close();
   }
 
@@ -275,12 +275,32 @@ async function removeLine(file: string, line: string): Promise<void> {
   else await fs.promises.writeFile(file, `${next.join('\n')}\n`);
 }
 
-async function undo(steps: readonly Step[], dbdir: string): Promise<void> {
+/**
+ * Are all directories between `root` and `p` real directories? Undoing a
+ * step must not follow a symlink either: a script run by the package may
+ * have replaced one of its directories with a symlink leading out.
+ */
+async function realParents(root: string, p: string): Promise<boolean> {
+  if (!inside(root, p) || p === root) return false;
+  let cur = root;
+  for (const c of path.relative(root, p).split('/').slice(0, -1)) {
+    cur = path.join(cur, c);
+    const st = await fs.promises.lstat(cur).catch(() => undefined);
+    if (!st?.isDirectory()) return false;
+  }
+  return true;
+}
+
+async function undo(steps: readonly Step[], dbdir: string, root: string): Promise<void> {
   for (const s of [...steps].reverse()) {
-    if (s.t === 'mkdir') await fs.promises.rmdir(s.p).catch(() => {});
-    else if (s.t === 'new') await fs.promises.rm(s.p, { force: true }).catch(() => {});
-    else if (s.t === 'save') {
-      if (fs.existsSync(s.b) || isLink(s.b)) await fs.promises.rename(s.b, s.p).catch(() => {});
+    if (s.t === 'mkdir') {
+      // The root's own levels (made by init) lie above it; they are checked against their parent.
+      const base = inside(root, s.p) && s.p !== root ? root : path.dirname(s.p);
+      if (await realParents(base, s.p)) await fs.promises.rmdir(s.p).catch(() => {});
+    } else if (s.t === 'new') {
+      if (await realParents(root, s.p)) await fs.promises.rm(s.p, { force: true }).catch(() => {});
+    } else if (s.t === 'save') {
+      if ((await realParents(root, s.p)) && (fs.existsSync(s.b) || isLink(s.b))) await fs.promises.rename(s.b, s.p).catch(() => {});
     } else if (s.t === 'meta') await fs.promises.rm(path.join(dbdir, s.pkg), { recursive: true, force: true });
     else if (s.t === 'reqby') await removeLine(path.join(dbdir, s.dep, '+REQUIRED_BY'), s.pkg);
   }
@@ -294,8 +314,8 @@ function isLink(p: string): boolean {
   }
 }
 
-async function finish(steps: readonly Step[]): Promise<void> {
-  for (const s of steps) if (s.t === 'save') await fs.promises.rm(s.b, { force: true });
+async function finish(steps: readonly Step[], root: string): Promise<void> {
+  for (const s of steps) if (s.t === 'save' && (await realParents(root, s.b))) await fs.promises.rm(s.b, { force: true });
 }
 
 /**
@@ -366,10 +386,10 @@ export async function recoverJournal(dbdir: string, destdir: string | undefined)
   const done: string[] = [];
   if (header.op === 'add') {
     if (steps.some((s) => s.t === 'commit')) {
-      await finish(steps);
+      await finish(steps, root);
       done.push(`an interrupted install of ${header.pkg} had completed; removed the files it had moved aside`);
     } else {
-      await undo(steps, dbdir);
+      await undo(steps, dbdir, root);
       done.push(`an install of ${header.pkg} was interrupted (process ${header.pid}); undid it`);
     }
   } else {
