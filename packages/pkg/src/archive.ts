@@ -56,11 +56,15 @@ export async function* readArchive(file: string): AsyncGenerator<ReadEntry, void
   const fail = (err: Error) => {
     if (!failure) {
       const msg = err.message.replace(/^TAR_[A-Z_]+: /, '');
-      failure = err instanceof UserError
+      const stream = kind === 'none' ? 'tar' : kind;
+      // A missing bzip2/xz is the machine's problem (exit 1); anything else the stream did is bad input.
+      failure = err instanceof UserError && /^cannot run /.test(err.message)
         ? err
-        : /unexpected end of file|Truncated input|unexpected EOF/i.test(msg)
-          ? corrupt(file, `the ${kind === 'none' ? 'tar' : kind} stream is truncated`)
-          : corrupt(file, `cannot read the archive: ${msg}`);
+        : /unexpected end of file|Truncated input|unexpected EOF|Unexpected end of input/i.test(msg)
+          ? corrupt(file, `the ${stream} stream is truncated`)
+          : kind !== 'none'
+            ? corrupt(file, `cannot read the archive: the ${stream} stream is damaged or cut short (${msg.replace(/^.*?: /, '')})`)
+            : corrupt(file, `cannot read the archive: ${msg}`);
       for (const e of open) if (!e.emittedEnd) e.emit('error', failure);
     }
     poke();
@@ -80,6 +84,9 @@ export async function* readArchive(file: string): AsyncGenerator<ReadEntry, void
   });
   // Errors of the file and of the decompressor both arrive here (pipe() would drop them).
   pipeline(src, dec, (err) => { if (err) fail(err); });
+  // And after pipeline has settled (it stops listening then), a late error still has a home.
+  src.on('error', fail);
+  dec.on('error', fail);
   dec.on('data', (chunk: Buffer) => {
     if (!parser.write(chunk)) {
       dec.pause();
