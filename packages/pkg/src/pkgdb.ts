@@ -42,7 +42,9 @@ export async function listInstalled(dbdir: string): Promise<string[]> {
   const out: string[] = [];
   for (const n of names.sort()) {
     if (n.startsWith('.')) continue;
-    if (fs.existsSync(path.join(dbdir, n, '+CONTENTS'))) out.push(n);
+    // An entry is a real directory: one that is a symlink could lead anywhere, and its scripts would run.
+    const st = await fs.promises.lstat(path.join(dbdir, n)).catch(() => undefined);
+    if (st?.isDirectory() && fs.existsSync(path.join(dbdir, n, '+CONTENTS'))) out.push(n);
   }
   return out;
 }

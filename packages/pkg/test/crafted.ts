@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from 'vitest';
 import { UserError } from '@mkpkg/platform';
+import { type Compression, createPackage } from '../src/index.ts';
 import { type CraftEntry, craftArchive, snapshot, tmpdir } from './helpers.ts';
 
 export const BUILD_INFO = 'MACHINE_ARCH=x86_64\nOPSYS=Linux\nOS_VERSION=6.1\nPKGTOOLS_VERSION=20091115\n';
@@ -39,6 +40,24 @@ export class Sandbox {
   expectOutsideUntouched(): void {
     expect(snapshot(this.outside)).toEqual(this.#before);
     expect(fs.readdirSync(this.dir).sort()).toEqual(['dest', 'outside', 'pkgs'].filter((n) => n !== 'dest' || fs.existsSync(this.dest)));
+  }
+
+  /** A well-formed package made by createPackage: `files` files under share/<base>/. */
+  async real(base: string, o: { files?: number; version?: string; prefix?: string; compression?: Compression } = {}): Promise<string> {
+    const version = o.version ?? '1.0';
+    const stage = path.join(this.pkgs, `stage-${base}-${version}`);
+    fs.mkdirSync(path.join(stage, 'share', base), { recursive: true });
+    const plist: string[] = [];
+    for (let i = 0; i < (o.files ?? 2); i++) {
+      fs.writeFileSync(path.join(stage, 'share', base, `f${i}`), `${base} ${i}\n`.repeat(50));
+      plist.push(`share/${base}/f${i}`);
+    }
+    const out = path.join(this.pkgs, `${base}-${version}${o.prefix ? o.prefix.replace(/\//g, '_') : ''}.tgz`);
+    await createPackage({
+      output: out, pkgname: `${base}-${version}`, prefix: o.prefix ?? '/opt/local', stageDir: stage, plist, comment: `${base} comment`, descr: base, buildInfo: {},
+      ...(o.compression ? { compression: o.compression } : {}),
+    });
+    return out;
   }
 
   remove(): void {
