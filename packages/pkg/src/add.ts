@@ -309,7 +309,7 @@ export async function addPackage(file: string, o: AddOptions = {}): Promise<AddR
   try {
     firstDbDir = await fs.promises.mkdir(dbdir, { recursive: true });
     await withPkgdbLock(dbdir, async () => {
-      warnings.push(...(await recoverJournal(dbdir, destdir)));
+      warnings.push(...(await recoverJournal(dbdir, destdir, () => resolvedOwners(dbdir, destdir))));
       const j = new Journal(root, { source: file, dbdir, destdir });
       await j.init(false);
       const deps = await preflight(file, pkgname, prefix, j.realRoot, contents.entries, dbdir, destdir);

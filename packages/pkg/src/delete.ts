@@ -76,7 +76,7 @@ export async function deletePackage(name: string, o: DeleteOptions = {}): Promis
   const file = path.join(metadataDir, '+CONTENTS');
   let root = '';
   const result = await withPkgdbLock(dbdir, async () => {
-    const warnings = await recoverJournal(dbdir, destdir);
+    const warnings = await recoverJournal(dbdir, destdir, () => resolvedOwners(dbdir, destdir));
     const contents = await readInstalledContents(dbdir, pkgname);
     const prefix = storedPrefix(contents, file);
     const requiredBy = (await fs.promises.readFile(path.join(metadataDir, '+REQUIRED_BY'), 'utf8').catch(() => ''))

@@ -351,7 +351,11 @@ async function trusted(s: Step, root: string, pkg: string): Promise<boolean> {
  * package is still registered; deleting it again completes it). Returns
  * what it did, for the caller to tell the user.
  */
-export async function recoverJournal(dbdir: string, destdir: string | undefined): Promise<string[]> {
+export async function recoverJournal(
+  dbdir: string,
+  destdir: string | undefined,
+  owners: () => Promise<ReadonlyMap<string, ReadonlyArray<{ pkg: string }>>> = async () => new Map(),
+): Promise<string[]> {
   const file = path.join(dbdir, JOURNAL_NAME);
   let text: string;
   try {
@@ -378,6 +382,16 @@ export async function recoverJournal(dbdir: string, destdir: string | undefined)
   const rootOk = root !== '' && root !== '/' && (destdir === undefined || inside(await canonical(destdir), await canonical(root)));
   const bad: Step[] = [];
   for (const s of steps) if (!rootOk || !(await trusted(s, root, String(header.pkg)))) bad.push(s);
+  // Nor may it remove or replace what another installed package holds.
+  if (bad.length === 0 && steps.some((s) => s.t === 'new' || s.t === 'save')) {
+    const held = await owners();
+    const realRoot = await canonical(root);
+    for (const s of steps) {
+      if (s.t !== 'new' && s.t !== 'save') continue;
+      const holders = held.get(path.join(realRoot, path.relative(root, s.p))) ?? [];
+      if (holders.some((h) => h.pkg !== header.pkg)) bad.push(s);
+    }
+  }
   if (bad.length > 0) {
     throw new InputError(`${file}: the journal of an interrupted ${String(header.op)} names paths outside ${destdir ?? root}; not replaying it`, {
       hint: `check the prefix by hand, then remove ${file}`,
