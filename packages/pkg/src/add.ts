@@ -5,7 +5,7 @@ import type { ReadEntry } from 'tar';
 import { InputError, UserError, bestMatch, pkgMatch, splitPkgName } from '@mkpkg/platform';
 import { isMetaName, readArchive, readMetadata, type Metadata, type MetaName } from './archive.ts';
 import { type PayloadItem, type PlistEntry, checkPayload, formatExec, normalPrefix, ownedItems, parseContents, payloadOf } from './contents.ts';
-import { Journal, canonical, inside, recoverJournal } from './journal.ts';
+import { Journal, inside, recoverJournal } from './journal.ts';
 import { parseBuildInfo } from './metadata.ts';
 import { owner as lookupOwner } from './owners.ts';
 import { withPkgdbLock } from './pkgdb-lock.ts';
@@ -298,9 +298,6 @@ export async function addPackage(file: string, o: AddOptions = {}): Promise<AddR
   const destdir = o.destdir ? path.resolve(o.destdir) : undefined;
   const loc = await locatePkgdb({ destdir, pkgdb: o.pkgdb, prefix: o.prefix, packagePrefix: prefix });
   const dbdir = loc.dirs[0] as string;
-  if (destdir !== undefined && o.pkgdb === undefined && !inside(await canonical(destdir), await canonical(dbdir))) {
-    throw new InputError(`the package database ${dbdir} (from ${loc.how}) resolves outside the destination ${destdir}`, { hint: 'a directory on its way is a symlink leading out; remove it or give --pkgdb' });
-  }
   const root = underDestdir(destdir, prefix);
   const metadataDir = path.join(dbdir, pkgname);
   const senv: ScriptEnv = { prefix, destdir, metadataDir, refcountDir: `${dbdir}.refcount` };

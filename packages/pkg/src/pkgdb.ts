@@ -176,6 +176,25 @@ export async function searchPkgdbs(destdir: string): Promise<string[]> {
  * without one, `${LOCALBASE}/pkgdb` (mk.conf's LOCALBASE, else /usr/pkg).
  */
 export async function locatePkgdb(q: PkgdbQuery): Promise<PkgdbLocation> {
+  const loc = await ruleFor(q);
+  const destdir = q.destdir ? path.resolve(q.destdir) : undefined;
+  // Under a destdir, a pkgdb the rule derived must be inside it on disk too
+  // (not reached through a symlink leading out); --pkgdb is the caller's word.
+  if (destdir !== undefined && q.pkgdb === undefined) {
+    const top = await canonical(destdir);
+    for (const d of loc.dirs) {
+      const real = await canonical(d);
+      if (real !== top && !real.startsWith(`${top}/`)) {
+        throw new InputError(`the package database ${d} (from ${loc.how}) resolves to ${real}, outside the destination ${destdir}`, {
+          hint: 'a directory on its way is a symlink leading out; remove it, or name the pkgdb with --pkgdb',
+        });
+      }
+    }
+  }
+  return loc;
+}
+
+async function ruleFor(q: PkgdbQuery): Promise<PkgdbLocation> {
   const env = q.env ?? process.env;
   const destdir = q.destdir ? path.resolve(q.destdir) : undefined;
   if (q.pkgdb) return { dirs: [path.resolve(q.pkgdb)], named: true, how: '--pkgdb' };

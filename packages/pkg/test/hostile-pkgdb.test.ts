@@ -48,6 +48,16 @@ describe('delete refuses a forged pkgdb entry as a whole', () => {
     sb.expectOutsideUntouched();
   });
 
+  it('refuses a pkgdb reached through a symlink leading out of the destination', async () => {
+    const db = entry('evil-1.0', ['@cwd /opt/local', '@name evil-1.0', 'share/x'], path.join(sb.outside, 'sub'));
+    fs.mkdirSync(sb.root, { recursive: true });
+    fs.symlinkSync(path.dirname(db), path.join(sb.root, 'pkgdb'));
+    const before = snapshot(sb.outside);
+    await refused(deletePackage('evil', { destdir: sb.dest, prefix: '/opt/local' }), /the package database .*pkgdb \(from --prefix\) resolves to .*outside\/sub, outside the destination/);
+    await refused(addPackage(await sb.real('good'), { destdir: sb.dest }), /resolves to .*outside\/sub, outside the destination/);
+    expect(snapshot(sb.outside)).toEqual(before);
+  });
+
   it('does not take a symlinked entry for an installed package', async () => {
     await addPackage(await sb.real('good'), { destdir: sb.dest });
     const elsewhere = entry('ghost-1.0', ['@cwd /opt/local', '@name ghost-1.0', 'share/good/f0'], path.join(sb.pkgs, 'db'));
