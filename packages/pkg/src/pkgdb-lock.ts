@@ -38,14 +38,24 @@ export async function withPkgdbLock<T>(dbdir: string, fn: () => Promise<T>, o: {
   const mine = path.join(dbdir, `.pkgdb.lock.${crypto.randomBytes(4).toString('hex')}`);
   const deadline = Date.now() + (o.timeoutMs ?? 10 * 60_000);
   let told = false;
-  fs.writeFileSync(mine, me, { flag: 'wx', mode: 0o644 });
+  // The directory may be removed under us by a failed add that made it; make it again.
+  const writeMine = () => {
+    fs.mkdirSync(dbdir, { recursive: true });
+    fs.writeFileSync(mine, me, { flag: 'w', mode: 0o644 });
+  };
+  writeMine();
   try {
     for (;;) {
       try {
         fs.linkSync(mine, lock);
         break;
       } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT') {
+          writeMine();
+          continue;
+        }
+        if (code !== 'EEXIST') throw err;
       }
       const text = readOr(lock);
       if (text === undefined) continue;
