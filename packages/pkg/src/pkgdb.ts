@@ -16,9 +16,10 @@ export function underDestdir(destdir: string | undefined, abs: string): string {
 }
 
 /**
- * Where the pkgdb is when it is named (SPEC §11): `--pkgdb` as given, else
+ * The environment-only part of the rule: `--pkgdb` as given, else
  * `DESTDIR${PKG_DBDIR}` (environment), else `DESTDIR${PREFIX}/pkgdb`.
- * Commands use `locatePkgdb`, which adds mk.conf and the search.
+ * @deprecated for commands: use `locatePkgdb`, the whole rule (mk.conf's
+ * PKG_DBDIR, the search of a destdir, the containment check).
  */
 export function pkgdbDir(o: DbLocation, env: NodeJS.ProcessEnv = process.env): string {
   if (o.pkgdb) return path.resolve(o.pkgdb);
@@ -64,29 +65,6 @@ export async function readInstalledContents(dbdir: string, pkgname: string): Pro
 export interface PathOwner {
   readonly pkg: string;
   readonly linkSrc?: string;
-}
-
-/**
- * Every path installed packages hold (absolute, under their @cwd), except
- * `except`'s. An @link destination may be held by several packages at once
- * (two versions of an interpreter both link bin/perl to lib/verexec), so
- * each path maps to all its holders. pkg_install keeps this in
- * pkgdb.byfile.db; reading every +CONTENTS gives the same answer without a
- * Berkeley DB writer.
- */
-export async function fileOwners(dbdir: string, except?: string): Promise<Map<string, PathOwner[]>> {
-  const owners = new Map<string, PathOwner[]>();
-  for (const name of await listInstalled(dbdir)) {
-    if (name === except) continue;
-    const c = await readInstalledContents(dbdir, name);
-    const prefix = c.prefix ?? '/';
-    for (const o of ownedItems(c.entries)) {
-      const abs = path.posix.join(prefix, o.path);
-      const owner: PathOwner = o.linkSrc !== undefined ? { pkg: name, linkSrc: path.posix.join(prefix, o.linkSrc) } : { pkg: name };
-      owners.set(abs, [...(owners.get(abs) ?? []), owner]);
-    }
-  }
-  return owners;
 }
 
 /** Adds or removes a line in a dependency's +REQUIRED_BY. */
