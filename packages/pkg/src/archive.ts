@@ -1,6 +1,7 @@
 import fs from 'node:fs';
+import { pipeline } from 'node:stream';
 import { Parser, type ReadEntry } from 'tar';
-import { UserError } from '@mkpkg/platform';
+import { InputError, UserError } from '@mkpkg/platform';
 import { decompressor, sniffCompression } from './compression.ts';
 
 /** Metadata members in the order pkg_add's reader requires them (facts §5.2). */
@@ -17,7 +18,7 @@ export function isMetaName(s: string): s is MetaName {
 }
 
 function corrupt(file: string, why: string): UserError {
-  return new UserError(`${file}: ${why}`, { hint: 'the package file is damaged or was not made by a pkgsrc tool; fetch or build it again' });
+  return new InputError(`${file}: ${why}`, { hint: 'the package file is damaged or was not made by a pkgsrc tool; fetch or build it again' });
 }
 
 /**
@@ -32,7 +33,7 @@ export async function* readArchive(file: string): AsyncGenerator<ReadEntry, void
   try {
     fh = await fs.promises.open(file, 'r');
   } catch (err) {
-    throw new UserError(`cannot open package ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+    throw new InputError(`cannot open package ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
   }
   try {
     await fh.read(head, 0, 6, 0);
@@ -45,25 +46,47 @@ export async function* readArchive(file: string): AsyncGenerator<ReadEntry, void
   const parser = new Parser({ strict: true });
 
   const queue: ReadEntry[] = [];
-  let failure: Error | undefined;
+  // Entries handed out whose bodies may still be read: a failure must reach
+  // whoever is reading one, or its `for await` would wait forever.
+  const open = new Set<ReadEntry>();
+  let failure: UserError | undefined;
   let ended = false;
   let wake: (() => void) | undefined;
   const poke = () => { const w = wake; wake = undefined; w?.(); };
   const fail = (err: Error) => {
     if (!failure) {
       const msg = err.message.replace(/^TAR_[A-Z_]+: /, '');
-      failure = /unexpected end of file|Truncated input/i.test(msg)
-        ? corrupt(file, `the ${kind === 'none' ? 'tar' : kind} stream is truncated`)
-        : corrupt(file, `cannot read the archive: ${msg}`);
+      const stream = kind === 'none' ? 'tar' : kind;
+      // A missing bzip2/xz is the machine's problem (exit 1); anything else the stream did is bad input.
+      failure = err instanceof UserError && /^cannot run /.test(err.message)
+        ? err
+        : /unexpected end of file|Truncated input|unexpected EOF|Unexpected end of input/i.test(msg)
+          ? corrupt(file, `the ${stream} stream is truncated`)
+          : kind !== 'none'
+            ? corrupt(file, `cannot read the archive: the ${stream} stream is damaged or cut short (${msg.replace(/^.*?: /, '')})`)
+            : corrupt(file, `cannot read the archive: ${msg}`);
+      for (const e of open) if (!e.emittedEnd) e.emit('error', failure);
     }
     poke();
   };
-  parser.on('entry', (e: ReadEntry) => { queue.push(e); poke(); });
+  parser.on('entry', (e: ReadEntry) => {
+    // A listener, so that emitting the failure never throws; readers see it through their own.
+    e.on('error', () => {});
+    open.add(e);
+    e.on('end', () => open.delete(e));
+    queue.push(e);
+    poke();
+  });
   parser.on('error', fail);
-  parser.on('end', () => { ended = true; poke(); });
+  parser.on('end', () => {
+    ended = true;
+    poke();
+  });
+  // Errors of the file and of the decompressor both arrive here (pipe() would drop them).
+  pipeline(src, dec, (err) => { if (err) fail(err); });
+  // And after pipeline has settled (it stops listening then), a late error still has a home.
   src.on('error', fail);
   dec.on('error', fail);
-  src.pipe(dec);
   dec.on('data', (chunk: Buffer) => {
     if (!parser.write(chunk)) {
       dec.pause();

@@ -1,12 +1,11 @@
 import fs from 'node:fs';
-import path from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
-import { InputError, readMkConf } from '@mkpkg/platform';
+import { InputError } from '@mkpkg/platform';
 import { addPackage } from './add.ts';
 import { COMPRESSIONS, type Compression } from './compression.ts';
 import { createPackage } from './create.ts';
 import { deletePackage } from './delete.ts';
-import { formatInfo, installedInfo, installedSummary, packageFileInfo } from './info.ts';
+import { formatInfo, installedInfos, installedSummary, packageFileInfo } from './info.ts';
 import { writeSummary } from './summary.ts';
 
 function readInput(file: string, option: string): string {
@@ -35,7 +34,7 @@ function parseBuildInfoArgs(values: readonly string[]): Record<string, string> {
 const dbOptions = <T>(y: Argv<T>) =>
   y
     .option('destdir', { type: 'string', describe: 'install under this directory + the prefix' })
-    .option('pkgdb', { type: 'string', describe: 'package database (default: DESTDIR${PKG_DBDIR}, else DESTDIR${PREFIX}/pkgdb)' })
+    .option('pkgdb', { type: 'string', describe: 'package database (default: DESTDIR${PKG_DBDIR}, else DESTDIR${PREFIX}/pkgdb; delete/info search DESTDIR)' })
     .option('prefix', { type: 'string', describe: 'prefix (to find the pkgdb, or to install under instead of the package\'s own)' });
 
 const create: CommandModule = {
@@ -88,25 +87,17 @@ const add: CommandModule = {
   builder: (y) => dbOptions(y).positional('pkgfile', { type: 'string', array: true }),
   handler: async (a) => {
     for (const f of list(a['pkgfile'])) {
-      const r = await addPackage(f, { destdir: a['destdir'] as string | undefined, pkgdb: a['pkgdb'] as string | undefined, prefix: a['prefix'] as string | undefined });
+      const r = await addPackage(f, dbLocation(a));
       for (const w of r.warnings) process.stderr.write(`mkpkg: ${r.pkgname}: warning: ${w}\n`);
       if (r.display) process.stdout.write(r.display);
     }
   },
 };
 
-/**
- * Where delete and info look for the pkgdb: --pkgdb, else PKG_DBDIR, else
- * --prefix's pkgdb; with none of them, mk.conf's PKG_DBDIR or LOCALBASE
- * (pkgsrc's default LOCALBASE is /usr/pkg), as pkg_delete would look.
- */
-async function dbLocation(a: Record<string, unknown>): Promise<{ destdir?: string; pkgdb?: string; prefix?: string }> {
-  const o = { destdir: a['destdir'] as string | undefined, pkgdb: a['pkgdb'] as string | undefined, prefix: a['prefix'] as string | undefined };
-  if (o.pkgdb || o.prefix || process.env['PKG_DBDIR']) return o;
-  const conf = await readMkConf();
-  const dbdir = conf.vars.get('PKG_DBDIR');
-  if (dbdir) return { ...o, pkgdb: o.destdir ? path.join(o.destdir, dbdir) : dbdir };
-  return { ...o, prefix: conf.vars.get('LOCALBASE') ?? '/usr/pkg' };
+/** The pkgdb options as given; locatePkgdb (src/pkgdb.ts) turns them into a pkgdb for every command alike. */
+function dbLocation(a: Record<string, unknown>): { destdir?: string; pkgdb?: string; prefix?: string } {
+  const pick = (k: string) => (typeof a[k] === 'string' && a[k] !== '' ? { [k]: a[k] as string } : {});
+  return { ...pick('destdir'), ...pick('pkgdb'), ...pick('prefix') };
 }
 
 const del: CommandModule = {
@@ -115,9 +106,9 @@ const del: CommandModule = {
   builder: (y) => dbOptions(y).positional('pkgname', { type: 'string', array: true }),
   handler: async (a) => {
     for (const n of list(a['pkgname'])) {
-      const r = await deletePackage(n, await dbLocation(a));
-      for (const w of r.warnings) process.stderr.write(`mkpkg: ${n}: warning: ${w}\n`);
-      for (const m of r.modified) process.stderr.write(`mkpkg: ${n}: ${m} was modified since it was installed; left in place\n`);
+      const r = await deletePackage(n, dbLocation(a));
+      for (const w of r.warnings) process.stderr.write(`mkpkg: ${r.pkgname}: warning: ${w}\n`);
+      for (const m of r.modified) process.stderr.write(`mkpkg: ${r.pkgname}: ${m} was modified since it was installed; left in place\n`);
     }
   },
 };
@@ -127,14 +118,15 @@ const info: CommandModule = {
   describe: 'describe a package file or an installed package (-L: list its files); no argument: list installed packages',
   builder: (y) => dbOptions(y).option('L', { type: 'boolean', describe: 'list the files' }).positional('pkg', { type: 'string' }),
   handler: async (a) => {
-    const o = await dbLocation(a);
+    const o = dbLocation(a);
     const pkg = a['pkg'] as string | undefined;
     if (pkg === undefined) {
       process.stdout.write(await installedSummary(o));
       return;
     }
-    const i = fs.existsSync(pkg) && fs.statSync(pkg).isFile() ? await packageFileInfo(pkg) : await installedInfo(pkg, o);
-    process.stdout.write(formatInfo(i, Boolean(a['L'])));
+    // A name or pattern may stand for several installed packages: pkg_info reports each.
+    const infos = fs.existsSync(pkg) && fs.statSync(pkg).isFile() ? [await packageFileInfo(pkg)] : await installedInfos(pkg, o);
+    process.stdout.write(infos.map((i) => formatInfo(i, Boolean(a['L']))).join(''));
   },
 };
 

@@ -35,17 +35,60 @@ const KEYWORDS: readonly Keyword[] = [
   'cwd', 'src', 'exec', 'unexec', 'mode', 'owner', 'group', 'comment', 'ignore', 'name',
   'display', 'pkgdep', 'blddep', 'pkgcfl', 'pkgdir', 'dirrm', 'option', 'link',
 ];
-const NO_ARG: ReadonlySet<Keyword> = new Set(['ignore']);
+// `@owner`, `@group` and `@mode` with no argument reset to the default, as in pkg_install.
+const NO_ARG: ReadonlySet<Keyword> = new Set(['ignore', 'owner', 'group', 'mode']);
+
+/** The longest file-name component the systems we install on accept (NAME_MAX, in bytes). */
+export const NAME_MAX = 255;
+/** The longest path they accept (PATH_MAX, in bytes, with the terminating NUL). */
+export const PATH_MAX = 4096;
+
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\x00-\x1f\x7f]/;
 
 /** Why a relative path is unsafe to create under a prefix, or undefined when it is fine. */
 export function unsafePathReason(p: string): string | undefined {
   if (p === '') return 'is empty';
   if (p.includes('\0')) return 'contains a NUL byte';
+  if (CONTROL.test(p)) return 'contains a control character';
   if (p.startsWith('/')) return 'is absolute';
   const parts = p.split('/');
   if (parts.includes('..')) return "contains '..'";
   if (parts.some((c) => c === '' || c === '.')) return "has an empty or '.' component";
+  if (parts.some((c) => Buffer.byteLength(c) > NAME_MAX)) return `has a component longer than ${NAME_MAX} bytes (NAME_MAX)`;
+  if (Buffer.byteLength(p) >= PATH_MAX) return `is longer than ${PATH_MAX - 1} bytes (PATH_MAX)`;
   return undefined;
+}
+
+/**
+ * Why a string cannot be a package name (PKGBASE-VERSION), or undefined.
+ * The name becomes a directory of the pkgdb and an argument of +INSTALL,
+ * so it must be one path component without blanks or control characters.
+ */
+export function pkgNameProblem(name: string): string | undefined {
+  if (name.includes('/')) return "contains '/'";
+  if (CONTROL.test(name) || /\s/.test(name)) return 'contains a blank or a control character';
+  if (name.startsWith('.') || name.startsWith('-')) return "starts with '.' or '-'";
+  if (Buffer.byteLength(name) > NAME_MAX) return `is longer than ${NAME_MAX} bytes`;
+  const m = /^(.+)-([^-]+)$/.exec(name);
+  if (!m) return 'is not of the form PKGBASE-VERSION';
+  if (!/^[0-9]/.test(m[2] ?? '')) return `has a version ('${m[2]}') that does not start with a digit`;
+  if (/[<>*?[\]{}]/.test(name)) return 'contains a pattern character (< > * ? [ ] { })';
+  return undefined;
+}
+
+/**
+ * The package prefix an `@cwd` names, normalised (no `//`, `.` or trailing
+ * `/`), or why it cannot be one: it must be absolute, without `..` and
+ * control characters.
+ */
+export function normalPrefix(cwd: string): { prefix: string } | { problem: string } {
+  if (!cwd.startsWith('/')) return { problem: 'is not an absolute path' };
+  if (CONTROL.test(cwd)) return { problem: 'contains a control character' };
+  if (cwd.split('/').includes('..')) return { problem: "contains '..'" };
+  const prefix = cwd.replace(/\/+/g, '/').split('/').filter((c) => c !== '.').join('/').replace(/(.)\/$/, '$1') || '/';
+  if (Buffer.byteLength(prefix) >= PATH_MAX) return { problem: 'is too long' };
+  return { prefix };
 }
 
 export interface ParsedContents {
@@ -87,18 +130,23 @@ export function parseContents(text: string, source: string, strictPaths = true):
     const word = /^@(\S*)/.exec(raw)?.[1] ?? '';
     const kw = KEYWORDS.find((k) => word.startsWith(k));
     if (kw === undefined) throw new InputError(`unknown packing-list command '${raw}'`, { where });
-    const arg = raw.slice(1 + kw.length).trim();
+    const arg = raw.slice(1 + kw.length).replace(/^[ \t]+|[ \t]+$/g, '');
     if (arg === '' && !NO_ARG.has(kw)) throw new InputError(`@${kw} needs an argument`, { where });
     switch (kw) {
       case 'cwd':
         prefix ??= arg;
         entries.push({ kind: 'cwd', dir: arg, line });
         break;
-      case 'name':
+      case 'name': {
+        const problem = pkgNameProblem(arg);
+        if (problem !== undefined) {
+          throw new InputError(`@name '${arg}' ${problem}`, { where, hint: 'a package name is PKGBASE-VERSION, one path component (e.g. foo-1.0)' });
+        }
         if (pkgname !== undefined) throw new InputError(`second @name '${arg}' (first was '${pkgname}')`, { where });
         pkgname = arg;
         entries.push({ kind: 'name', pkgname: arg, line });
         break;
+      }
       case 'comment': entries.push({ kind: 'comment', text: arg, line }); break;
       case 'link': {
         // The first blank separates the ends; the rest (even with blanks) is the destination.
@@ -149,7 +197,7 @@ export function renderEntry(e: PlistEntry): string {
 
 /** A payload item of an installed or packed package, with what +CONTENTS says about it. */
 export type PayloadItem =
-  | { kind: 'file'; path: string; md5?: string; symlink?: string; line: number }
+  | { kind: 'file'; path: string; md5?: string; symlink?: string; owner?: string; group?: string; line: number }
   | { kind: 'link'; src: string; dst: string; line: number }
   | { kind: 'pkgdir'; dir: string; line: number }
   | { kind: 'exec'; cmd: string; lastFile: string | undefined; line: number }
@@ -166,12 +214,20 @@ export function payloadOf(entries: readonly PlistEntry[]): PayloadItem[] {
   let ignoreNext = false;
   let lastFile: string | undefined;
   let current: Extract<PayloadItem, { kind: 'file' }> | undefined;
+  let owner: string | undefined;
+  let group: string | undefined;
   for (const e of entries) {
     if (e.kind === 'ignore') { ignoreNext = true; continue; }
+    if (e.kind === 'attr') {
+      // @owner/@group apply to the files after them until the next one (empty: the default).
+      if (e.which === 'owner') owner = e.value || undefined;
+      if (e.which === 'group') group = e.value || undefined;
+      continue;
+    }
     if (e.kind === 'file') {
       current = undefined;
       if (ignoreNext) { ignoreNext = false; continue; }
-      current = { kind: 'file', path: e.path, line: e.line };
+      current = { kind: 'file', path: e.path, line: e.line, ...(owner ? { owner } : {}), ...(group ? { group } : {}) };
       out.push(current);
       lastFile = e.path;
       continue;
@@ -188,6 +244,41 @@ export function payloadOf(entries: readonly PlistEntry[]): PayloadItem[] {
     else if (e.kind === 'unexec') out.push({ kind: 'unexec', cmd: e.cmd, lastFile, line: e.line });
   }
   return out;
+}
+
+/**
+ * Refuses a payload the installer could not undo or that would write one
+ * path through another: a path listed twice (a file, an @link destination),
+ * a path listed as a file and used as a directory by another entry, a
+ * @pkgdir that is also a file.
+ */
+export function checkPayload(payload: readonly PayloadItem[], source: string): void {
+  const owned = new Map<string, number>();
+  const dirs = new Map<string, number>();
+  const needDir = (p: string, line: number) => {
+    for (let i = p.indexOf('/'); i >= 0; i = p.indexOf('/', i + 1)) if (!dirs.has(p.slice(0, i))) dirs.set(p.slice(0, i), line);
+  };
+  for (const item of payload) {
+    const where = { file: source, line: item.line };
+    const p = item.kind === 'file' ? item.path : item.kind === 'link' ? item.dst : undefined;
+    if (p !== undefined) {
+      const first = owned.get(p);
+      if (first !== undefined) throw new InputError(`${p} is listed twice (first at line ${first})`, { where, hint: 'the package is corrupt; a packing list names each path once' });
+      owned.set(p, item.line);
+      needDir(p, item.line);
+    } else if (item.kind === 'pkgdir') {
+      if (!dirs.has(item.dir)) dirs.set(item.dir, item.line);
+      needDir(item.dir, item.line);
+    }
+  }
+  for (const [d, line] of dirs) {
+    const first = owned.get(d);
+    if (first !== undefined) {
+      throw new InputError(`${d} is listed as a file (line ${first}) and used as a directory (line ${line})`, {
+        where: { file: source, line: Math.max(first, line) }, hint: 'the package is corrupt or would write one of its files through another',
+      });
+    }
+  }
 }
 
 /** A path a package owns, relative to its prefix; for an @link destination, the link's source too. */

@@ -226,6 +226,8 @@ export async function createPackage(o: CreateOptions): Promise<{ path: string; s
       sink.input.end();
     };
     await Promise.all([tasks(), sink.done]);
+    // On disk before it gets its final name: a crash after the rename never leaves a short package there.
+    await fh.sync();
     await fh.close();
     await fs.promises.rename(tmp, out);
   } catch (err) {

@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { UserError } from '@mkpkg/platform';
+import { UserError, bestMatch } from '@mkpkg/platform';
 import { readMetadata } from './archive.ts';
 import { type ParsedContents, ownedPaths, parseContents } from './contents.ts';
-import { listInstalled, pkgdbDir, readInstalledContents } from './pkgdb.ts';
+import { type DbLocation, findInstalled, listInstalled, locatePkgdb, readInstalledContents } from './pkgdb.ts';
 
 export interface PackageInfo {
   pkgname: string;
@@ -40,9 +40,7 @@ export async function packageFileInfo(file: string): Promise<PackageInfo> {
   return infoFrom(file, (n) => meta.get(n as never)?.toString('utf8'));
 }
 
-/** Information about an installed package. */
-export async function installedInfo(pkgname: string, o: { destdir?: string; pkgdb?: string; prefix?: string }): Promise<PackageInfo> {
-  const dbdir = pkgdbDir({ destdir: o.destdir ? path.resolve(o.destdir) : undefined, pkgdb: o.pkgdb, prefix: o.prefix });
+async function oneInstalled(dbdir: string, pkgname: string): Promise<PackageInfo> {
   await readInstalledContents(dbdir, pkgname);
   const dir = path.join(dbdir, pkgname);
   return infoFrom(dir, (n) => {
@@ -50,16 +48,36 @@ export async function installedInfo(pkgname: string, o: { destdir?: string; pkgd
   });
 }
 
-/** `name comment` lines for every installed package, as pkg_info prints them. */
-export async function installedSummary(o: { destdir?: string; pkgdb?: string; prefix?: string }): Promise<string> {
-  const dbdir = pkgdbDir({ destdir: o.destdir ? path.resolve(o.destdir) : undefined, pkgdb: o.pkgdb, prefix: o.prefix });
-  const names = await listInstalled(dbdir);
-  const width = Math.max(0, ...names.map((n) => n.length));
-  const lines = names.map((n) => {
-    const c = fs.readFileSync(path.join(dbdir, n, '+COMMENT'), 'utf8').trim();
-    return `${n.padEnd(width)} ${c}\n`;
-  });
-  return lines.join('');
+/**
+ * Information about the installed packages a name stands for: the full
+ * name, a pattern or a base name, as pkg_info reads it (locatePkgdb says
+ * where it looks).
+ */
+export async function installedInfos(name: string, o: DbLocation): Promise<PackageInfo[]> {
+  const m = await findInstalled(name, { destdir: o.destdir ? path.resolve(o.destdir) : undefined, pkgdb: o.pkgdb, prefix: o.prefix });
+  return Promise.all(m.pkgnames.map((n) => oneInstalled(m.dbdir, n)));
+}
+
+/** Information about an installed package (the best match when a pattern matches several). */
+export async function installedInfo(name: string, o: DbLocation): Promise<PackageInfo> {
+  const m = await findInstalled(name, { destdir: o.destdir ? path.resolve(o.destdir) : undefined, pkgdb: o.pkgdb, prefix: o.prefix });
+  return oneInstalled(m.dbdir, bestMatch(name, m.pkgnames) ?? (m.pkgnames[0] as string));
+}
+
+/** `name comment` lines for every installed package, as pkg_info prints them (each searched pkgdb under its own heading when there are several). */
+export async function installedSummary(o: DbLocation): Promise<string> {
+  const loc = await locatePkgdb({ destdir: o.destdir ? path.resolve(o.destdir) : undefined, pkgdb: o.pkgdb, prefix: o.prefix });
+  const out: string[] = [];
+  for (const dbdir of loc.dirs) {
+    const names = await listInstalled(dbdir);
+    const width = Math.max(0, ...names.map((n) => n.length));
+    if (loc.dirs.length > 1) out.push(`${out.length > 0 ? '\n' : ''}${dbdir}:\n`);
+    for (const n of names) {
+      const c = (await fs.promises.readFile(path.join(dbdir, n, '+COMMENT'), 'utf8').catch(() => '')).trim();
+      out.push(`${n.padEnd(width)} ${c}\n`);
+    }
+  }
+  return out.join('');
 }
 
 /** pkg_info's report: comment and description, or (-L) the file list. */

@@ -48,10 +48,36 @@ export function helloOptions(stage: string, output: string, over: Partial<Create
   };
 }
 
+/**
+ * An isaexec-1.1 package whose lib/isaexec is the fixture's shell stand-in
+ * (three lines of sh that run bin/amd64/<name>), for tests about packaging
+ * and pkgdb rules, not about dispatching. `realIsaexecPackage` holds the real
+ * dispatcher.
+ */
 export async function isaexecPackage(dir: string): Promise<string> {
+  return isaexecFrom(path.join(fixtures, 'isaexec/stage'), dir);
+}
+
+/** The real dispatcher, native/build/isaexec, built with `make -C native` when it is not there yet. */
+export function realIsaexec(): string {
+  const bin = path.join(repo, 'native/build/isaexec');
+  if (!fs.existsSync(bin)) execFileSync('make', ['-s', '-C', path.join(repo, 'native')], { stdio: 'inherit' });
+  return bin;
+}
+
+/** An isaexec-1.1 package holding the real dispatcher (see realIsaexec). */
+export async function realIsaexecPackage(dir: string): Promise<string> {
+  const stage = path.join(dir, 'isaexec-stage');
+  fs.mkdirSync(path.join(stage, 'lib'), { recursive: true });
+  fs.copyFileSync(realIsaexec(), path.join(stage, 'lib/isaexec'));
+  fs.chmodSync(path.join(stage, 'lib/isaexec'), 0o755);
+  return isaexecFrom(stage, dir);
+}
+
+async function isaexecFrom(stageDir: string, dir: string): Promise<string> {
   const out = path.join(dir, 'isaexec-1.1.tgz');
   await createPackage({
-    output: out, pkgname: 'isaexec-1.1', prefix: '/opt/local', stageDir: path.join(fixtures, 'isaexec/stage'),
+    output: out, pkgname: 'isaexec-1.1', prefix: '/opt/local', stageDir,
     plist: readLines(path.join(fixtures, 'isaexec/PLIST')), comment: 'ISA dispatcher',
     descr: fs.readFileSync(path.join(fixtures, 'isaexec/DESCR'), 'utf8'), buildInfo: {},
   });
