@@ -27,7 +27,15 @@ MASTER_SITE_BACKUP?=	https://cdn.NetBSD.org/pub/pkgsrc/distfiles/
 DISTFILES?=		${DISTNAME}${EXTRACT_SUFX}
 .endif
 EXTRACT_ONLY?=		${DISTFILES}
-WRKDIR?=		${.CURDIR}/work
+# As in pkgsrc, mk.conf's WRKOBJDIR moves every work directory out of the
+# tree (a read-only or shared tree, an unprivileged build user).
+PKGPATH?=		${.CURDIR:H:T}/${.CURDIR:T}
+WRKDIR_BASENAME?=	work
+.if defined(WRKOBJDIR) && !empty(WRKOBJDIR)
+WRKDIR?=		${WRKOBJDIR}/${PKGPATH}/${WRKDIR_BASENAME}
+.else
+WRKDIR?=		${.CURDIR}/${WRKDIR_BASENAME}
+.endif
 WRKSRC?=		${WRKDIR}/${DISTNAME:U${PKGNAME}}
 DESTDIR?=		${WRKDIR}/.destdir
 FILESDIR?=		${.CURDIR}/files
@@ -98,3 +106,6 @@ ${_t_}:
 .PHONY: show-var
 show-var:
 	@${MKPKG} ${MKPKG_FLAGS} -C ${.CURDIR:Q} show-var ${VARNAME} ${_MKPKG_CMDVARS:NVARNAME=*}
+
+# What pbulk asks of a package directory (scan entry, stage targets).
+.include "${.PARSEDIR}/pbulk.mk"

@@ -43,3 +43,14 @@ MKPKG_NATIVEDIR?=	${MKPKG_SRCDIR}/native
 MKPKG_ISAEXEC_VERSION?=	1.0
 ISAEXEC_DEPENDS?=	isaexec>=${MKPKG_ISAEXEC_VERSION}
 .endif
+
+# The platform as pkgsrc names it (pbulk's pre-build records these):
+# MACHINE_ARCH is x86_64/i386 where bmake says amd64/i686, OS_VERSION is
+# the kernel release without its local suffix.
+.if !defined(_MKPKG_PLATFORM_NAMES)
+_MKPKG_PLATFORM_NAMES=	yes
+MACHINE_ARCH:=		${MACHINE_ARCH:S/^amd64$/x86_64/:S/^i[3-6]86$/i386/:S/^arm64$/aarch64/}
+OS_VERSION?=		${:!uname -r!:C/-.*$//}
+PKGSRC_COMPILER?=	gcc
+ISAEXEC_PKGPATH?=	pkgtools/isaexec
+.endif

@@ -9,19 +9,19 @@ import { fetchDistfile } from './fetch.ts';
 import { fetchOpts, listPatches, makesum } from './makesum.ts';
 import { pkgconfigWithRpath } from './pkgconfig.ts';
 import { finishInstall, printPlist } from './afterinstall.ts';
-import { installPackage, makePackage, packageFile } from './package.ts';
-import { cookie, done, lazy, logFile, prefixOf, touch } from './workdir.ts';
+import { installPackage, makePackage, packageFile, publishPackage, stagePackageFile } from './package.ts';
+import { checkWrkdirWritable, cookie, done, lazy, logFile, prefixOf, touch } from './workdir.ts';
 import { withLock } from './lock.ts';
 import { type PackageDir, type Vars, abiCmdVars, dependPatterns, get, isYes, loadPackage } from './pkgdir.ts';
 import { type Progress, makeProgress } from './progress.ts';
-import { type Step, logNote, runShell } from './run.ts';
+import { PhaseFailure, type Step, logNote, runShell } from './run.ts';
 import { shQuote } from './shell.ts';
 
 export const ABI_PHASES = ['extract', 'patch', 'configure', 'build', 'test', 'install'] as const;
 export type AbiPhase = (typeof ABI_PHASES)[number];
 export const TARGETS = [
   'fetch', 'checksum', 'extract', 'patch', 'configure', 'build', 'test', 'install', 'package',
-  'clean', 'makesum', 'makepatchsum', 'print-plist', 'install-package',
+  'clean', 'makesum', 'makepatchsum', 'print-plist', 'install-package', 'stage-package-create',
 ] as const;
 export type Target = (typeof TARGETS)[number];
 
@@ -58,14 +58,39 @@ export async function runTarget(target: Target, o: DriverOptions): Promise<void>
     return;
   }
   if (target === 'makesum' || target === 'makepatchsum') return makesum(p, target);
-  await withLock(lock, `another mkpkg run on ${get(p.vars, 'PKGNAME')}`, async () => {
+  const drive = async () => {
     const d = new Driver(p, o);
     try {
       await d.run(target, out);
+    } catch (err) {
+      throw batchFailure(err, p);
     } finally {
       d.progress.stop();
     }
-  }, (m) => process.stderr.write(`mkpkg: ${m}\n`));
+  };
+  // fetch and checksum write nothing into WRKDIR (DISTDIR has its own
+  // locks): run as root before an unprivileged configure, as pbulk does,
+  // they must not leave a WRKDIR the build user cannot write.
+  if ((target === 'fetch' || target === 'checksum') && !fs.existsSync(p.wrkdir)) return drive();
+  checkWrkdirWritable(p);
+  await withLock(lock, `another mkpkg run on ${get(p.vars, 'PKGNAME')}`, drive, (m) => process.stderr.write(`mkpkg: ${m}\n`));
+}
+
+/**
+ * With BATCH set (pbulk sets it), a failing phase's whole log goes into
+ * the error, hence onto the phase's output, which pbulk keeps: the log in
+ * WRKDIR is gone after its `make clean`.
+ */
+function batchFailure(err: unknown, p: PackageDir): unknown {
+  const batch = p.cmdVars['BATCH'] ?? process.env['BATCH'];
+  if (!(err instanceof PhaseFailure) || !batch) return err;
+  let whole: string;
+  try {
+    whole = fs.readFileSync(err.log, 'utf8');
+  } catch {
+    return err;
+  }
+  return new UserError(`${err.summary}\n--- ${err.log} (BATCH: the whole log):\n${whole.replace(/\n?$/, '')}\n--- end of ${err.log}`);
 }
 
 /** Prints variables as bmake evaluates them for this package (with VAR=value and ABI= honoured). */
@@ -80,9 +105,20 @@ export async function showVars(dir: string, names: readonly string[], cmdVars: R
   return names.map((n) => r.get(n) ?? '');
 }
 
+/** Both paths name one file (a published hard link of the staged package). */
+function sameFile(a: string, b: string): boolean {
+  try {
+    const x = fs.statSync(a);
+    const y = fs.statSync(b);
+    return x.ino === y.ino && x.dev === y.dev;
+  } catch {
+    return false;
+  }
+}
+
 const ORDER: readonly Target[] = ['fetch', 'checksum', 'extract', 'patch', 'configure', 'build', 'test', 'install', 'package'];
 const reaches = (target: Target, phase: Target) => {
-  const t = target === 'print-plist' ? 'install' : target === 'install-package' ? 'package' : target;
+  const t = target === 'print-plist' ? 'install' : target === 'install-package' || target === 'stage-package-create' ? 'package' : target;
   if (phase === 'test') return t === 'test';
   return ORDER.indexOf(t) >= ORDER.indexOf(phase);
 };
@@ -133,9 +169,13 @@ class Driver {
     const p = this.p;
     const perAbi = ABI_PHASES.filter((ph) => reaches(target, ph) && ph !== 'install');
     const allDone = (ph: AbiPhase) => p.abis.every((a) => done(cookie(p, ph, a)));
-    if (target === 'package' || target === 'install-package') {
-      if (done(cookie(p, 'package')) && fs.existsSync(packageFile(this.p))) {
-        this.progress.note(`${this.pkgname}: package is up to date (${packageFile(this.p)})`);
+    // stage-package-create leaves the package in the work area; package
+    // and install-package publish it into ${PACKAGES}/All from there.
+    const publish = target === 'package' || target === 'install-package';
+    if (publish || target === 'stage-package-create') {
+      if (done(cookie(p, 'package')) && fs.existsSync(stagePackageFile(this.p))) {
+        this.progress.note(`${this.pkgname}: package is up to date (${stagePackageFile(this.p)})`);
+        if (publish && !sameFile(stagePackageFile(this.p), packageFile(this.p))) publishPackage(this.p, this.note);
         if (target === 'install-package') await installPackage(this.p, this.note);
         return;
       }
@@ -197,6 +237,7 @@ class Driver {
     if (!reaches(target, 'package')) return;
     await this.once('package', () => makePackage(p, this.note));
     touch(cookie(p, 'package'));
+    if (publish) publishPackage(p, this.note);
     if (target === 'install-package') await installPackage(this.p, this.note);
   }
 

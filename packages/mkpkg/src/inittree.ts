@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InputError } from '@mkpkg/platform';
+import { writePbulkTreeFiles } from './pbulktree.ts';
 
 /** mkpkg's own glue directory (packages/mkpkg/mk). */
 export const GLUE_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../mk');
@@ -9,7 +10,9 @@ export const GLUE_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)
 /**
  * Lays out a tree packages go into as DIR/<category>/<name>/: mk/ whose
  * files include mkpkg's glue (so the glue still finds mkpkg's sources),
- * distfiles/ and packages/. Existing files other than mkpkg's are kept.
+ * distfiles/ and packages/, and what pbulk asks of a tree (a root Makefile,
+ * category Makefiles, pkgtools/pkg_install). Existing files other than
+ * mkpkg's are kept.
  */
 export function initTree(dir: string): string[] {
   const root = path.resolve(dir);
@@ -27,5 +30,6 @@ export function initTree(dir: string): string[] {
     fs.renameSync(`${dst}.tmp`, dst);
     made.push(dst);
   }
+  made.push(...writePbulkTreeFiles(root, GLUE_DIR));
   return made;
 }

@@ -1,19 +1,28 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { InputError, machineArch, splitList } from '@mkpkg/platform';
+import { InputError, bestMatch, machineArch, splitList } from '@mkpkg/platform';
 import { type PackageDir, dependPatterns, get } from './pkgdir.ts';
 import { type Note, destdirOf, lazy, prefixOf } from './workdir.ts';
 
-/** ${PACKAGES}/All/${PKGNAME}.tgz */
+/** ${PACKAGES}/All/${PKGNAME}.tgz: where `package` publishes. */
 export function packageFile(p: PackageDir): string {
   const pkgname = get(p.vars, 'PKGNAME');
   return path.join(path.resolve(p.dir, get(p.vars, 'PACKAGES')), 'All', `${pkgname}.tgz`);
 }
 
 /**
- * Writes the package under a temporary name in PACKAGES/All and renames it,
- * so concurrent runs and readers never see a partial file. Multiarch
- * packages with isaexec links depend on the isaexec package.
+ * ${WRKDIR}/.packages/${PKGNAME}.tgz (the glue's STAGE_PKGFILE): where the
+ * package is made. pbulk installs it from there as a test and publishes it
+ * itself, so a package that fails that test never reaches PACKAGES.
+ */
+export function stagePackageFile(p: PackageDir): string {
+  return path.join(p.wrkdir, '.packages', `${get(p.vars, 'PKGNAME')}.tgz`);
+}
+
+/**
+ * Writes the package to STAGE_PKGFILE (under a temporary name, renamed, so
+ * concurrent runs and readers never see a partial file). Packages with
+ * isaexec or verexec links depend on the isaexec package.
  */
 export async function makePackage(p: PackageDir, note: Note): Promise<void> {
   const pkgname = get(p.vars, 'PKGNAME');
@@ -22,14 +31,13 @@ export async function makePackage(p: PackageDir, note: Note): Promise<void> {
   const lines = fs.readFileSync(path.join(p.wrkdir, '.PLIST'), 'utf8').split('\n').filter((l) => l !== '');
   const meta = JSON.parse(fs.readFileSync(path.join(p.wrkdir, '.scripts.json'), 'utf8')) as { install: string[]; deinstall: string[] };
   const depends = dependPatterns(v);
-  const linkSource = 'lib/isaexec';
-  if (get(v, 'PKGBASE') !== 'isaexec' && lines.some((l) => l.startsWith(`@link ${linkSource} `))) {
+  if (get(v, 'PKGBASE') !== 'isaexec' && lines.some((l) => /^@link lib\/(isa|ver)exec /.test(l))) {
     depends.push(get(v, 'ISAEXEC_DEPENDS') || 'isaexec>=1.0');
   }
   const descrFile = path.resolve(p.dir, get(v, 'DESCR_SRC'));
   if (!fs.existsSync(descrFile)) throw new InputError(`the package has no DESCR (${descrFile})`, { hint: 'write a few lines describing the package into DESCR' });
   const msgFile = get(v, 'MESSAGE_SRC');
-  const out = packageFile(p);
+  const out = stagePackageFile(p);
   const pkgpath = path.relative(path.resolve(p.dir, '../..'), p.dir);
   // createPackage writes under a temporary name and renames it into place.
   await (await lazy.pkg()).createPackage({
@@ -37,18 +45,20 @@ export async function makePackage(p: PackageDir, note: Note): Promise<void> {
     pkgname: pkgname,
     prefix: prefixOf(v),
     stageDir: path.join(destdirOf(p), prefixOf(v)),
-    plist: lines,
+    plist: [...(await buildDependencyLines(p)), ...lines],
     comment: get(v, 'COMMENT') || pkgname,
     descr: fs.readFileSync(descrFile, 'utf8'),
     ...(get(v, 'HOMEPAGE') ? { homepage: get(v, 'HOMEPAGE') } : {}),
     depends: [...new Set(depends)],
     conflicts: splitList(get(v, 'CONFLICTS')),
+    buildVersion: buildVersionText(p),
     buildInfo: {
       OPSYS: p.platform.opsys,
       MACHINE_ARCH: machineArch(p.platform.defaultAbi),
       ABI: p.platform.defaultAbi,
       MULTIARCH_ABIS: p.multiarch.enabled ? p.abis.join(' ') : '',
       PKGPATH: pkgpath,
+      CATEGORIES: get(v, 'CATEGORIES'),
       LOCALBASE: get(v, 'LOCALBASE'),
       ...(get(v, 'PKGTOOLS_VERSION') ? { PKGTOOLS_VERSION: get(v, 'PKGTOOLS_VERSION') } : {}),
     },
@@ -58,6 +68,83 @@ export async function makePackage(p: PackageDir, note: Note): Promise<void> {
     compression: compressionOf(get(v, 'PKG_COMPRESSION')),
   });
   note(`wrote ${out}`);
+}
+
+/**
+ * `package`: copies STAGE_PKGFILE into ${PACKAGES}/All (a hard link when
+ * both are on one file system), under a temporary name renamed into place.
+ */
+export function publishPackage(p: PackageDir, note: Note): void {
+  const from = stagePackageFile(p);
+  const to = packageFile(p);
+  fs.mkdirSync(path.dirname(to), { recursive: true });
+  const tmp = path.join(path.dirname(to), `.${path.basename(to)}.tmp-${process.pid}`);
+  fs.rmSync(tmp, { force: true });
+  try {
+    fs.linkSync(from, tmp);
+  } catch {
+    fs.copyFileSync(from, tmp);
+  }
+  fs.renameSync(tmp, to);
+  note(`wrote ${to}`);
+}
+
+/**
+ * The @blddep lines: for every dependency pattern of the build
+ * (ALL_DEPENDS: BUILD_DEPENDS, TOOL_DEPENDS, DEPENDS, isaexec), the exact
+ * installed package that satisfied it, as pkgsrc records them. pbulk's
+ * up-to-date check calls a package stale when these are not the packages
+ * it would build against now.
+ */
+export async function buildDependencyLines(p: PackageDir): Promise<string[]> {
+  const patterns = splitList(get(p.vars, 'ALL_DEPENDS')).map((d) => d.replace(/:[^:]*$/, ''));
+  if (patterns.length === 0) return [];
+  const pkgdb = get(p.vars, 'PKG_DBDIR');
+  if (!pkgdb || !fs.existsSync(pkgdb)) return [];
+  const installed = await (await lazy.pkg()).installedPackages({ pkgdb });
+  const names = patterns.map((pat) => bestMatch(pat, installed)).filter((n): n is string => n !== undefined);
+  return [...new Set(names)].map((n) => `@blddep ${n}`);
+}
+
+/**
+ * +BUILD_VERSION as pkgsrc writes it: for every file of the package
+ * directory, files/ and the patches that carries a `$NetBSD…$` ident, a
+ * line `<category>/<name>/<file>: <ident>`. pbulk compares these with the
+ * tree to tell whether a package must be rebuilt.
+ */
+export function buildVersionText(p: PackageDir): string {
+  const tree = path.resolve(p.dir, '../..');
+  const files = new Set<string>();
+  const addDir = (dir: string, recurse: boolean, filter: (name: string) => boolean = () => true) => {
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      const f = path.join(dir, e.name);
+      if (e.isFile() && filter(e.name)) files.add(f);
+      else if (e.isDirectory() && recurse) addDir(f, true, filter);
+    }
+  };
+  addDir(p.dir, false);
+  addDir(path.resolve(p.dir, get(p.vars, 'FILESDIR')), true);
+  addDir(path.resolve(p.dir, get(p.vars, 'PATCHDIR')), false, (n) => n.startsWith('patch-'));
+  const lines: string[] = [];
+  for (const f of [...files].sort()) {
+    const rel = path.relative(tree, f);
+    if (rel.startsWith('..')) continue;
+    let text: string;
+    try {
+      text = fs.readFileSync(f, 'latin1');
+    } catch {
+      continue;
+    }
+    const id = /\$NetBSD[^$\n]*\$/.exec(text);
+    if (id) lines.push(`${rel}: ${id[0]}\n`);
+  }
+  return lines.join('');
 }
 
 /** `install-package`: adds the package to PKG_DBDIR under its PREFIX. */

@@ -14,7 +14,7 @@ export const PACKAGE_VARS = [
   'BUILD_TARGET', 'INSTALL_TARGET', 'TEST_TARGET', 'INSTALLATION_DIRS', 'USE_TOOLS', 'USE_LIBTOOL', 'USE_LANGUAGES',
   'PKGCONFIG_OVERRIDE', 'INFO_FILES', 'PLIST_SUBST', 'PLIST_VARS', '_MKPKG_PLIST_ON', 'FILES_SUBST', 'MESSAGE_SUBST',
   'USE_MULTIARCH', 'MULTIARCH_DIRS.bin', 'MULTIARCH_DIRS.lib', 'MULTIARCH_SKIP_DIRS.bin', 'MULTIARCH_SKIP_DIRS.lib',
-  'NO_MULTIARCH_LIBDIR', 'MULTIARCH_CROSS_ABIS', 'SUBST_CLASSES', '_MKPKG_SUBST_STAGES', 'DEPENDS', 'CONFLICTS', 'ISAEXEC_DEPENDS', 'MKPKG', 'MKPKG_NATIVEDIR',
+  'NO_MULTIARCH_LIBDIR', 'MULTIARCH_CROSS_ABIS', 'SUBST_CLASSES', '_MKPKG_SUBST_STAGES', 'DEPENDS', 'ALL_DEPENDS', 'CONFLICTS', 'ISAEXEC_DEPENDS', 'MKPKG', 'MKPKG_NATIVEDIR',
   'CC', 'CXX', 'CPP', 'CFLAGS', 'CXXFLAGS', 'CPPFLAGS', 'LDFLAGS', '.ALLTARGETS', '.CURDIR', '.MAKE.MAKEFILES',
   ...MKCONF_VARS,
 ] as const;
@@ -192,13 +192,10 @@ function readVarsCache(file: string, key: string): { vars: Vars; abiVars: Map<Ab
 }
 
 function writeVarsCache(file: string, key: string, vars: Vars, abiVars: ReadonlyMap<Abi, Vars>): void {
-  // Create work/ first: creating it later would change the package
-  // directory's mtime and invalidate the cache on the next run.
-  try {
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-  } catch {
-    return;
-  }
+  // Only into a work/ that exists (extract makes it): a cache written
+  // before would make work/ as whoever ran first (root's `checksum` under
+  // pbulk) and leave it unwritable for the build user.
+  if (!fs.existsSync(path.dirname(file))) return;
   const files: Record<string, number> = {};
   // The glue tests for PLIST*, MESSAGE and files/smf by existence: watch the directories too.
   const curdir = get(vars, '.CURDIR');

@@ -39,11 +39,19 @@ export async function runShell(step: Step, cmd: string): Promise<void> {
   } finally {
     fs.closeSync(fd);
   }
-  if (code !== 0) {
-    throw new UserError(
-      `${step.label} failed (${signal ? `signal ${signal}` : `exit status ${code}`})\n` +
-        `--- last lines of ${step.log}:\n${tail(step.log, TAIL_LINES)}\n--- full log: ${step.log}`,
-    );
+  if (code !== 0) throw new PhaseFailure(`${step.label} failed (${signal ? `signal ${signal}` : `exit status ${code}`})`, step.log);
+}
+
+/** A command of a phase failed: the message shows the log's last lines; `log` is the whole. */
+export class PhaseFailure extends UserError {
+  readonly summary: string;
+  readonly log: string;
+
+  constructor(summary: string, log: string) {
+    super(`${summary}\n--- last lines of ${log}:\n${tail(log, TAIL_LINES)}\n--- full log: ${log}`);
+    this.name = 'PhaseFailure';
+    this.summary = summary;
+    this.log = log;
   }
 }
 

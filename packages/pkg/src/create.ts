@@ -28,6 +28,8 @@ export interface CreateOptions {
   /** Merged over the defaults (OPSYS, OS_VERSION, MACHINE_ARCH, PKGTOOLS_VERSION, ABI, MULTIARCH_ABIS, BUILD_DATE). */
   buildInfo: Record<string, string>;
   message?: string;
+  /** +BUILD_VERSION: `file: $NetBSD…$` lines of the package's sources (pbulk's up-to-date check reads them). */
+  buildVersion?: string;
   installFragments?: string[];
   deinstallFragments?: string[];
   compression?: Compression;
@@ -196,6 +198,7 @@ export async function createPackage(o: CreateOptions): Promise<{ path: string; s
   if (install) meta.push(['+INSTALL', install, 0o555]);
   if (deinstall) meta.push(['+DEINSTALL', deinstall, 0o555]);
   if (o.message !== undefined && o.message !== '') meta.push(['+DISPLAY', o.message.endsWith('\n') ? o.message : `${o.message}\n`, 0o444]);
+  if (o.buildVersion) meta.push(['+BUILD_VERSION', o.buildVersion.endsWith('\n') ? o.buildVersion : `${o.buildVersion}\n`, 0o444]);
   meta.push(['+BUILD_INFO', buildInfoText(o.buildInfo, o.homepage, epoch), 0o444]);
   meta.push(['+SIZE_PKG', `${sizePkg}\n`, 0o444]);
   // Dependencies' sizes are unknown here, so SIZE_ALL counts this package only.

@@ -33,12 +33,13 @@ const DESCRIBE: Record<Target, string> = {
   build: 'build each ABI',
   test: 'run the package tests for each ABI',
   install: 'install each ABI into its stage, merge, check PLIST and ELF classes',
-  package: 'write ${PACKAGES}/All/${PKGNAME}.tgz',
+  package: 'write the package into the work area and publish it as ${PACKAGES}/All/${PKGNAME}.tgz',
   clean: 'remove the work directory',
   makesum: 'write the distfile checksums into distinfo',
   makepatchsum: 'write the patch checksums into distinfo',
   'print-plist': 'print the PLIST folded from what was installed',
   'install-package': 'package, then add the package to the pkgdb',
+  'stage-package-create': 'write the package to ${STAGE_PKGFILE} in the work area without publishing it (pbulk)',
 };
 
 function withVars(y: Argv<GlobalArgs>): Argv<PhaseArgs> {
