@@ -1,7 +1,7 @@
 // pkg_add, pkg_delete and pkg_info run as commands (their bins, a real
 // child process), on packages made by @mkpkg/pkg and read back from the
 // pkgdb and the file system.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,12 +13,19 @@ const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../bin')
 
 interface Result { status: number; stdout: string; stderr: string }
 
-function tool(name: 'pkg_add' | 'pkg_delete' | 'pkg_info', args: string[], env: Record<string, string> = {}): Result {
-  const r = spawnSync(process.execPath, [path.join(BIN, `${name}.mjs`), ...args], {
-    encoding: 'utf8',
-    env: { ...process.env, PKG_PATH: '', PKG_DBDIR: '', MAKECONF: '/dev/null', ...env },
+/** Runs a command to completion without blocking the test worker (a blocked worker misses vitest's RPC under load). */
+function tool(name: 'pkg_add' | 'pkg_delete' | 'pkg_info', args: string[], env: Record<string, string> = {}): Promise<Result> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [path.join(BIN, `${name}.mjs`), ...args], {
+      env: { ...process.env, PKG_PATH: '', PKG_DBDIR: '', MAKECONF: '/dev/null', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
+    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+    child.on('close', (code) => resolve({ status: code ?? -1, stdout, stderr }));
   });
-  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
 let dir: string;
@@ -69,15 +76,15 @@ const dbdir = () => path.join(root, db);
 const installed = () => (fs.existsSync(dbdir()) ? fs.readdirSync(dbdir()).filter((n) => !n.startsWith('.')).sort() : []);
 
 describe('pkg_add', () => {
-  test('-n by name through PKG_PATH says what it would install, dependencies first, and installs nothing', () => {
-    const r = tool('pkg_add', ['-n', '-K', db, '-P', root, 'app'], { PKG_PATH: repo });
+  test('-n by name through PKG_PATH says what it would install, dependencies first, and installs nothing', async () => {
+    const r = await tool('pkg_add', ['-n', '-K', db, '-P', root, 'app'], { PKG_PATH: repo });
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout.split('\n').filter((l) => l !== '').map((l) => l.split(' ')[2])).toEqual(['liba-1.2', 'libb-2.0', 'app-3.0']);
     expect(installed()).toEqual([]);
   });
 
-  test('a name installs its @pkgdep dependencies recursively from PKG_PATH (the best version)', () => {
-    const r = tool('pkg_add', ['-K', db, '-P', root, 'app-3.0'], { PKG_PATH: `/nonexistent;${repo}` });
+  test('a name installs its @pkgdep dependencies recursively from PKG_PATH (the best version)', async () => {
+    const r = await tool('pkg_add', ['-K', db, '-P', root, 'app-3.0'], { PKG_PATH: `/nonexistent;${repo}` });
     expect(r.status, r.stderr).toBe(0);
     expect(installed()).toEqual(['app-3.0', 'liba-1.2', 'libb-2.0']);
     expect(fs.readFileSync(path.join(root, PREFIX, 'share/app/README'), 'utf8')).toBe('app-3.0\n');
@@ -85,35 +92,35 @@ describe('pkg_add', () => {
     for (const m of ['+CONTENTS', '+COMMENT', '+DESC', '+BUILD_INFO', '+BUILD_VERSION']) expect(fs.existsSync(path.join(dbdir(), 'app-3.0', m)), m).toBe(true);
   });
 
-  test('an installed package again is reported and counts as done (exit 0)', () => {
-    const r = tool('pkg_add', ['-K', db, '-P', root, path.join(repo, 'liba-1.2.tgz')]);
+  test('an installed package again is reported and counts as done (exit 0)', async () => {
+    const r = await tool('pkg_add', ['-K', db, '-P', root, path.join(repo, 'liba-1.2.tgz')]);
     expect(r.status).toBe(0);
     expect(r.stderr).toMatch(/already recorded as installed/);
   });
 
-  test('a name PKG_PATH does not hold, and a bad option, fail with exit 1', () => {
-    const r = tool('pkg_add', ['-K', db, '-P', root, 'nosuch'], { PKG_PATH: repo });
+  test('a name PKG_PATH does not hold, and a bad option, fail with exit 1', async () => {
+    const r = await tool('pkg_add', ['-K', db, '-P', root, 'nosuch'], { PKG_PATH: repo });
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/no package found for 'nosuch'/);
-    const u = tool('pkg_add', ['-Z', 'x']);
+    const u = await tool('pkg_add', ['-Z', 'x']);
     expect(u.status).toBe(1);
     expect(u.stderr).toMatch(/usage: pkg_add/);
   });
 });
 
 describe('pkg_info', () => {
-  test('-qb and -qN of a package file: +BUILD_VERSION and the @blddep names', () => {
+  test('-qb and -qN of a package file: +BUILD_VERSION and the @blddep names', async () => {
     const f = path.join(repo, 'app-3.0.tgz');
-    expect(tool('pkg_info', ['-qb', f]).stdout).toBe('misc/app/Makefile: $NetBSD: Makefile,v 1.7 2026/01/01 00:00:00 x Exp $\n');
-    expect(tool('pkg_info', ['-qN', f]).stdout).toBe('libb-2.0\n');
-    const b = tool('pkg_info', ['-b', f]);
+    expect((await tool('pkg_info', ['-qb', f])).stdout).toBe('misc/app/Makefile: $NetBSD: Makefile,v 1.7 2026/01/01 00:00:00 x Exp $\n');
+    expect((await tool('pkg_info', ['-qN', f])).stdout).toBe('libb-2.0\n');
+    const b = await tool('pkg_info', ['-b', f]);
     expect(b.stdout).toMatch(/^Information for .*app-3\.0\.tgz:\n\nBuild version:\n/);
     // A package without them answers nothing, as pkg_install does.
-    expect(tool('pkg_info', ['-qb', path.join(repo, 'liba-1.0.tgz')]).stdout).toBe('');
+    expect((await tool('pkg_info', ['-qb', path.join(repo, 'liba-1.0.tgz')])).stdout).toBe('');
   });
 
-  test('-X prints a pkg_summary(5) entry ending in a blank line', () => {
-    const r = tool('pkg_info', ['-X', path.join(repo, 'libb-2.0.tgz')]);
+  test('-X prints a pkg_summary(5) entry ending in a blank line', async () => {
+    const r = await tool('pkg_info', ['-X', path.join(repo, 'libb-2.0.tgz')]);
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/\n\n$/);
     expect(r.stdout).toMatch(/^PKGNAME=libb-2\.0$/m);
@@ -121,49 +128,49 @@ describe('pkg_info', () => {
     expect(r.stdout).toMatch(/^FILE_NAME=libb-2\.0\.tgz$/m);
   });
 
-  test('-e tests for an installed package by pattern; -q keeps it silent', () => {
+  test('-e tests for an installed package by pattern; -q keeps it silent', async () => {
     const k = ['-K', path.join(root, db)];
-    const e = tool('pkg_info', [...k, '-e', 'liba>=1']);
+    const e = await tool('pkg_info', [...k, '-e', 'liba>=1']);
     expect(e.status).toBe(0);
     expect(e.stdout).toBe('liba-1.2\n');
-    expect(tool('pkg_info', [...k, '-qe', 'liba']).stdout).toBe('');
-    expect(tool('pkg_info', [...k, '-e', 'liba<1']).status).toBe(1);
+    expect((await tool('pkg_info', [...k, '-qe', 'liba'])).stdout).toBe('');
+    expect((await tool('pkg_info', [...k, '-e', 'liba<1'])).status).toBe(1);
   });
 
-  test('installed: the list, -I, -L, -qN from the pkgdb; an unknown package is exit 1', () => {
+  test('installed: the list, -I, -L, -qN from the pkgdb; an unknown package is exit 1', async () => {
     const k = ['-K', path.join(root, db)];
-    expect(tool('pkg_info', k).stdout.split('\n').filter((l) => l !== '').map((l) => l.split(/\s+/)[0])).toEqual(['app-3.0', 'liba-1.2', 'libb-2.0']);
-    expect(tool('pkg_info', [...k, '-I', 'app']).stdout).toMatch(/^app-3\.0\s+the app package\n$/);
-    expect(tool('pkg_info', [...k, '-qL', 'app']).stdout).toBe(`${PREFIX}/share/app/README\n`);
-    expect(tool('pkg_info', [...k, '-qN', 'app']).stdout).toBe('libb-2.0\n');
-    const x = tool('pkg_info', [...k, '-X', 'app']);
+    expect((await tool('pkg_info', k)).stdout.split('\n').filter((l) => l !== '').map((l) => l.split(/\s+/)[0])).toEqual(['app-3.0', 'liba-1.2', 'libb-2.0']);
+    expect((await tool('pkg_info', [...k, '-I', 'app'])).stdout).toMatch(/^app-3\.0\s+the app package\n$/);
+    expect((await tool('pkg_info', [...k, '-qL', 'app'])).stdout).toBe(`${PREFIX}/share/app/README\n`);
+    expect((await tool('pkg_info', [...k, '-qN', 'app'])).stdout).toBe('libb-2.0\n');
+    const x = await tool('pkg_info', [...k, '-X', 'app']);
     expect(x.stdout).toMatch(/^PKGNAME=app-3\.0$/m);
     expect(x.stdout).not.toMatch(/^FILE_NAME=/m);
-    const n = tool('pkg_info', [...k, 'nosuch']);
+    const n = await tool('pkg_info', [...k, 'nosuch']);
     expect(n.status).toBe(1);
     expect(n.stderr).toMatch(/can't find package `nosuch'/);
   });
 });
 
 describe('pkg_delete', () => {
-  test('a package others require stays; -r removes its dependents first; files and pkgdb entries go', () => {
-    const refused = tool('pkg_delete', ['-K', db, '-P', root, 'libb']);
+  test('a package others require stays; -r removes its dependents first; files and pkgdb entries go', async () => {
+    const refused = await tool('pkg_delete', ['-K', db, '-P', root, 'libb']);
     expect(refused.status).toBe(1);
     expect(refused.stderr).toMatch(/required by app-3\.0/);
     expect(installed()).toContain('libb-2.0');
-    const r = tool('pkg_delete', ['-r', '-K', db, '-P', root, 'libb']);
+    const r = await tool('pkg_delete', ['-r', '-K', db, '-P', root, 'libb']);
     expect(r.status, r.stderr).toBe(0);
     expect(installed()).toEqual(['liba-1.2']);
     expect(fs.existsSync(path.join(root, PREFIX, 'share/app/README'))).toBe(false);
     expect(fs.existsSync(path.join(dbdir(), 'liba-1.2', '+REQUIRED_BY'))).toBe(false);
   });
 
-  test('-f removes a required package; an unknown one is exit 1', () => {
-    expect(tool('pkg_add', ['-K', db, '-P', root, 'libb'], { PKG_PATH: repo }).status).toBe(0);
-    const r = tool('pkg_delete', ['-f', '-K', db, '-P', root, 'liba-1.2']);
+  test('-f removes a required package; an unknown one is exit 1', async () => {
+    expect((await tool('pkg_add', ['-K', db, '-P', root, 'libb'], { PKG_PATH: repo })).status).toBe(0);
+    const r = await tool('pkg_delete', ['-f', '-K', db, '-P', root, 'liba-1.2']);
     expect(r.status, r.stderr).toBe(0);
     expect(installed()).toEqual(['libb-2.0']);
-    expect(tool('pkg_delete', ['-K', db, '-P', root, 'nosuch']).status).toBe(1);
+    expect((await tool('pkg_delete', ['-K', db, '-P', root, 'nosuch'])).status).toBe(1);
   });
 });
 
