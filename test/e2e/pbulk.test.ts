@@ -138,6 +138,34 @@ describe('scan', () => {
   });
 });
 
+describe('failure evidence pbulk keeps', () => {
+  test('with BATCH the whole failing log is on the output; pbulk-save-wrkdir tars WRKDIR', async () => {
+    const dir = path.join(tree.root, 'misc/failing');
+    await fs.cp(tree.pkgDir('misc/plainhello'), dir, { recursive: true });
+    const mf = path.join(dir, 'Makefile');
+    const recipe = 'do-configure:\n\t@i=1; while [ $$i -le 40 ]; do echo "configure line $$i"; i=$$((i+1)); done; exit 3\n\n';
+    await fs.writeFile(mf, (await fs.readFile(mf, 'utf8')).replace('.include "../../mk/bsd.pkg.mk"', () => `${recipe}.include "../../mk/bsd.pkg.mk"`));
+    try {
+      const tail = await make(dir, ['configure']);
+      expect(tail.exitCode).not.toBe(0);
+      expect(tail.all).toMatch(/configure line 40/);
+      expect(tail.all).not.toMatch(/configure line 1\n/);
+      const batch = await make(dir, ['configure', 'BATCH=1', 'DEPENDS_TARGET=/nonexistent']);
+      expect(batch.exitCode).not.toBe(0);
+      for (const n of [1, 20, 40]) expect(batch.all).toContain(`configure line ${n}\n`);
+      expect(batch.all).not.toMatch(/internal error/);
+      const tgz = path.join(tree.root, 'wrkdir.tar.gz');
+      const save = await make(dir, ['pbulk-save-wrkdir', `INTO=${tgz}`, 'TAR=tar']);
+      expect(save.exitCode, explain('pbulk-save-wrkdir', save)).toBe(0);
+      const list = await run('tar', ['-tzf', tgz]);
+      expect(list.stdout).toMatch(/^work\/\.logs\/configure-\d+\.log$/m);
+    } finally {
+      await make(dir, ['clean']);
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 if (!isRoot) process.stderr.write('pbulk.test.ts: skipping the build sequence: it runs configure/all/stage-install as another user, which needs root\n');
 
 describe.runIf(isRoot)(`build as pbulk does (root, ${BUILD_USER} for configure/all/stage-install; skipped unless run as root)`, () => {
