@@ -105,6 +105,21 @@ describe('scan', () => {
     }
   });
 
+  test('the isaexec dependency follows --multiarch in MKPKG_FLAGS; DEPENDS_TARGET and BATCH reach mkpkg', async () => {
+    const dir = tree.pkgDir('misc/plainhello');
+    const deps = async (flags: string) => {
+      const r = await make(dir, ['pbulk-index', `MKPKG_FLAGS=${flags}`]);
+      return parseScanOutput('misc/plainhello', r.stdout)[0]?.fields.get('ALL_DEPENDS');
+    };
+    expect(await deps('--multiarch lib')).toBe('');
+    expect(await deps('--multiarch bin,lib')).toBe('isaexec>=1.0:../../pkgtools/isaexec');
+    for (const t of ['configure', 'all', 'stage-install', 'stage-package-create']) {
+      const r = await make(dir, ['-n', t, 'BATCH=1', 'DEPENDS_TARGET=/nonexistent']);
+      expect(r.exitCode, explain(`bmake -n ${t}`, r)).toBe(0);
+      expect(r.stdout).toMatch(/mkpkg\.mjs .* BATCH=1 DEPENDS_TARGET=\/nonexistent/);
+    }
+  });
+
   test('pkgtools/pkg_install answers pre-build with the platform as pkgsrc names it', async () => {
     const values: Record<string, string> = {};
     for (const v of ['OPSYS', 'OS_VERSION', 'MACHINE_ARCH', 'PKGSRC_COMPILER']) {

@@ -45,7 +45,10 @@ _PBULK_MA_BIN=		no
 _PBULK_MA_BIN=		yes
 .endif
 .if !empty(MKPKG_FLAGS:M--multiarch*)
-_PBULK_MA_BIN=		${empty(MKPKG_FLAGS:M*bin*):?no:yes}
+_PBULK_MA_BIN=		no
+.  if !empty(MKPKG_FLAGS:M*bin*)
+_PBULK_MA_BIN=		yes
+.  endif
 .endif
 _PBULK_BINDIRS=		${MULTIARCH_DIRS.bin:ts|}
 _PBULK_LINKRE=		^@link[[:space:]]+lib/(isa|ver)exec[[:space:]]
