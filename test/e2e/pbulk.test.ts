@@ -160,22 +160,25 @@ describe('failure evidence pbulk keeps', () => {
     const mf = path.join(dir, 'Makefile');
     const recipe = 'do-configure:\n\t@i=1; while [ $$i -le 40 ]; do echo "configure line $$i"; i=$$((i+1)); done; exit 3\n\n';
     await fs.writeFile(mf, (await fs.readFile(mf, 'utf8')).replace('.include "../../mk/bsd.pkg.mk"', () => `${recipe}.include "../../mk/bsd.pkg.mk"`));
+    // Its own WRKOBJDIR: as root it would make wrkobj/misc root's, and the
+    // build user's misc/plainhello below could not be created (rightly).
+    const own = `WRKOBJDIR=${path.join(tree.root, 'wrkobj-failing')}`;
     try {
-      const tail = await make(dir, ['configure']);
+      const tail = await make(dir, ['configure', own]);
       expect(tail.exitCode).not.toBe(0);
       expect(tail.all).toMatch(/configure line 40/);
       expect(tail.all).not.toMatch(/configure line 1\n/);
-      const batch = await make(dir, ['configure', 'BATCH=1', 'DEPENDS_TARGET=/nonexistent']);
+      const batch = await make(dir, ['configure', own, 'BATCH=1', 'DEPENDS_TARGET=/nonexistent']);
       expect(batch.exitCode).not.toBe(0);
       for (const n of [1, 20, 40]) expect(batch.all).toContain(`configure line ${n}\n`);
       expect(batch.all).not.toMatch(/internal error/);
       const tgz = path.join(tree.root, 'wrkdir.tar.gz');
-      const save = await make(dir, ['pbulk-save-wrkdir', `INTO=${tgz}`, 'TAR=tar']);
+      const save = await make(dir, ['pbulk-save-wrkdir', own, `INTO=${tgz}`, 'TAR=tar']);
       expect(save.exitCode, explain('pbulk-save-wrkdir', save)).toBe(0);
       const list = await run('tar', ['-tzf', tgz]);
       expect(list.stdout).toMatch(/^work\/\.logs\/configure-\d+\.log$/m);
     } finally {
-      await make(dir, ['clean']);
+      await make(dir, ['clean', own]);
       await fs.rm(dir, { recursive: true, force: true });
     }
   });
