@@ -81,8 +81,8 @@ function readOr(file: string): string {
 }
 
 async function indexLines(names: readonly string[], pkgdb: string): Promise<string> {
-  const width = Math.max(19, ...names.map((n) => n.length));
-  return names.map((n) => `${n.padEnd(width)} ${readOr(path.join(pkgdb, n, '+COMMENT')).trim()}\n`).join('');
+  // pkg_install's "%-19s %s".
+  return names.map((n) => `${n.padEnd(19)} ${readOr(path.join(pkgdb, n, '+COMMENT')).trim()}\n`).join('');
 }
 
 type Flags = Record<'a' | 'b' | 'c' | 'd' | 'I' | 'N' | 'L' | 'q' | 'X', boolean>;
