@@ -329,6 +329,21 @@ describe.runIf(isRoot)(`build as pbulk does (root, ${BUILD_USER} for configure/a
       await fs.rm(path.join(wrkobj, 'misc'), { recursive: true, force: true });
     }
   });
+
+  test('a root-owned directory inside a writable WRKDIR is a user error too, naming the path', async () => {
+    const wrk = path.join(wrkobj, 'misc/plainhello/work');
+    await fs.mkdir(path.join(wrk, '.logs'), { recursive: true });
+    await run('chown', ['-R', BUILD_USER, path.join(wrkobj, 'misc')]);
+    await run('chown', ['root', path.join(wrk, '.logs')]);
+    try {
+      const r = await asUser(tree.pkgDir('misc/plainhello'), ['configure', 'BATCH=1']);
+      expect(r.exitCode).not.toBe(0);
+      expect(r.all).toMatch(/cannot write .*\.logs.*permission denied/);
+      expect(r.all).not.toMatch(/internal error/);
+    } finally {
+      await fs.rm(path.join(wrkobj, 'misc'), { recursive: true, force: true });
+    }
+  });
 });
 
 /** Every path below dir (to see that a scan wrote nothing). */

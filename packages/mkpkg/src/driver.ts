@@ -63,7 +63,7 @@ export async function runTarget(target: Target, o: DriverOptions): Promise<void>
     try {
       await d.run(target, out);
     } catch (err) {
-      throw batchFailure(err, p);
+      throw batchFailure(permissionFailure(err), p);
     } finally {
       d.progress.stop();
     }
@@ -74,6 +74,19 @@ export async function runTarget(target: Target, o: DriverOptions): Promise<void>
   if ((target === 'fetch' || target === 'checksum') && !fs.existsSync(p.wrkdir)) return drive();
   checkWrkdirWritable(p);
   await withLock(lock, `another mkpkg run on ${get(p.vars, 'PKGNAME')}`, drive, (m) => process.stderr.write(`mkpkg: ${m}\n`));
+}
+
+/**
+ * A file the build may not write (a work tree left by another user, a
+ * read-only tree) is the user's to fix, not an internal error.
+ */
+function permissionFailure(err: unknown): unknown {
+  const e = err as NodeJS.ErrnoException;
+  if (!(err instanceof Error) || err instanceof UserError || !['EACCES', 'EPERM', 'EROFS'].includes(e.code ?? '')) return err;
+  const what = e.path ?? 'a file';
+  return new UserError(`cannot write ${what}: ${e.code === 'EROFS' ? 'read-only file system' : `permission denied for uid ${process.getuid?.() ?? '?'}`} (${e.syscall ?? 'access'})`, {
+    hint: 'run the build as the user who owns the work directory, remove it (make clean as its owner), or set WRKOBJDIR in mk.conf to a directory the build user can write',
+  });
 }
 
 /**
