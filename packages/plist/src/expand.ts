@@ -55,8 +55,17 @@ const NONE: Match = { kind: 'none' };
  * appended to the caller's array. Holds the de-dup state, so one instance is
  * one package. No I/O.
  */
+/**
+ * Duplicates reported one by one; the rest are only counted (`duplicateSummary`).
+ * A PLIST repeated over itself has millions: a warning each would cost more
+ * than the expansion and, on a slow stderr, unbounded memory.
+ */
+export const DUPLICATE_WARNINGS = 10;
+
 export class PlistExpander {
   readonly warnings: string[] = [];
+  /** Duplicate lines dropped so far, reported or not. */
+  duplicates = 0;
   private readonly subst: Substituter;
   private readonly seen: SeenLines;
   private readonly enabled: boolean;
@@ -247,7 +256,7 @@ export class PlistExpander {
       if (d === ABI_DIR) return false;
     }
     if (d === NO_DIR) {
-      if (this.seen.markFingerprint(fp, len, PLAIN, bytes, s, ref) & PLAIN) this.duplicate(latin1(bytes, s, e), file, line);
+      if (this.seen.markFingerprint(fp, len, PLAIN, bytes, s, ref) & PLAIN) this.duplicate(this.duplicates < DUPLICATE_WARNINGS ? latin1(bytes, s, e) : '', file, line);
       else {
         out.reserve(len + 1);
         out.len = copyLine(view, s, e, out.view, out.len);
@@ -261,12 +270,14 @@ export class PlistExpander {
     out.reserve(dir.extraBytes + (n + 1) * (len + 1));
     const dst = out.view;
     let o = out.len;
+    // Only the first reported duplicate's text is built (see DUPLICATE_WARNINGS).
+    const report = this.duplicates < DUPLICATE_WARNINGS;
     let dup: string | undefined;
     let printed = 0;
     for (let i = 0; i < n; i++) {
       const bit = dir.copyBits[i]!;
       if ((seen | printed) & bit) {
-        if (dup === undefined && seen & bit) dup = dir.abiPrefixes[i] + latin1(bytes, rest, e);
+        if (dup === undefined && seen & bit) dup = report ? dir.abiPrefixes[i] + latin1(bytes, rest, e) : '';
       } else {
         const p = dir.abiPrefixBytes[i]!;
         o = copyBytes(p, 0, p.length, out.buf, o);
@@ -275,7 +286,7 @@ export class PlistExpander {
       }
     }
     if (dir.link) {
-      if (seen & LINK) dup ??= this.linkPrefix + latin1(bytes, s, e);
+      if (seen & LINK) dup ??= report ? this.linkPrefix + latin1(bytes, s, e) : '';
       else {
         const p = this.linkPrefixBytes;
         o = copyBytes(p, 0, p.length, out.buf, o);
@@ -375,7 +386,7 @@ export class PlistExpander {
       out.reserve(oe - os + 1);
       out.len = copyLine(this.tokView, os, oe, out.view, out.len);
     }
-    if (dup >= 0) this.duplicate(latin1(w, o[dup]!, o[dup + 1]!), file, line);
+    if (dup >= 0) this.duplicate(this.duplicates < DUPLICATE_WARNINGS ? latin1(w, o[dup]!, o[dup + 1]!) : '', file, line);
     return true;
   }
 
@@ -553,7 +564,15 @@ export class PlistExpander {
     else if (s.charCodeAt(0) === 47 || s.includes('..')) checkRelativePath(s, { file, line });
   }
 
+  /** The one line that stands for the duplicates not reported one by one, if any. */
+  duplicateSummary(): string | undefined {
+    const more = this.duplicates - DUPLICATE_WARNINGS;
+    if (more <= 0) return undefined;
+    return `warning: ${more} more duplicate entr${more === 1 ? 'y' : 'ies'} dropped (${this.duplicates} in all; only the first ${DUPLICATE_WARNINGS} are listed)`;
+  }
+
   private duplicate(s: string, file: string, line: number): void {
+    if (++this.duplicates > DUPLICATE_WARNINGS) return;
     this.warnings.push(`${file}:${line}: warning: duplicate entry '${s}' dropped (already listed above)`);
   }
 }
@@ -713,7 +732,8 @@ export function expandLines(
     if (l.includes('\0')) throw nulError({ file, line: i + 1 });
     x.add(l, file, i + 1, out);
   });
-  return { lines: out, warnings: x.warnings };
+  const summary = x.duplicateSummary();
+  return { lines: out, warnings: summary === undefined ? x.warnings : [...x.warnings, summary] };
 }
 
 function hasArchToken(s: string): boolean {

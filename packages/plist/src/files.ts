@@ -93,8 +93,13 @@ function expectedLines(sources: readonly PlistSource[]): number {
       // Reported when the file is read.
     }
   }
-  return Math.ceil(bytes / 30);
+  // At most a table for a million lines at first: it grows when needed, and a
+  // big input may be mostly duplicates (a PLIST repeated over itself), which
+  // take no room.
+  return Math.min(Math.ceil(bytes / 30), INITIAL_LINES_MAX);
 }
+
+const INITIAL_LINES_MAX = 1 << 20;
 
 /**
  * Streams one package's PLIST files (concatenated in order) through the
@@ -131,7 +136,7 @@ export async function expandSourcesToBytes(
           }
           next += n;
           count += n;
-          // Hand warnings on and forget them, so a PLIST full of duplicates does not pile them up.
+          // Hand warnings on and forget them (duplicates past the first few are only counted).
           for (const w of x.warnings) warn(w);
           x.warnings.length = 0;
           if (out.len > 0) await sink(out.take());
@@ -143,6 +148,8 @@ export async function expandSourcesToBytes(
   } finally {
     log.dispose();
   }
+  const summary = x.duplicateSummary();
+  if (summary !== undefined) warn(summary);
   return count;
 }
 

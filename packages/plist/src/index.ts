@@ -1,5 +1,5 @@
 export { type ExpandOptions, defaultExpandOptions, DEFAULT_BIN_DIRS, DEFAULT_LIB_DIRS, DEFAULT_SKIP_BIN_DIRS, DEFAULT_SKIP_LIB_DIRS, DEFAULT_LINK_SOURCE } from './options.ts';
-export { ByteOutput, PlistExpander, expandLines, stripTokens } from './expand.ts';
+export { ByteOutput, DUPLICATE_WARNINGS, PlistExpander, expandLines, stripTokens } from './expand.ts';
 export { expandPlistFiles, expandSources, expandSourcesToBytes, type PlistSource } from './files.ts';
 export { checkTree, type CheckResult } from './check.ts';
 export { foldTree } from './fold.ts';

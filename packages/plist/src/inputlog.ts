@@ -78,19 +78,55 @@ export class InputLog implements KeyLog {
   }
 
   read(ref: number, into: Uint8Array, n: number): number {
-    const parts = this.parts;
-    let k = parts.length - 1;
-    while (k > 0 && parts[k]!.base > ref) k--;
-    const p = parts[k]!;
+    const p = this.partOf(ref);
     const want = Math.min(n, p.end - ref);
+    const pos = p.at + (ref - p.base);
+    const cached = this.cache.get(p.fd, pos, want);
+    if (cached >= 0) {
+      into.set(this.cache.bytes.subarray(cached, cached + want));
+      return want;
+    }
     let got = 0;
     while (got < want) {
-      const r = readSync(p.fd, into, got, want - got, p.at + (ref - p.base) + got);
+      const r = readSync(p.fd, into, got, want - got, pos + got);
       if (r === 0) break;
       got += r;
     }
     return got;
   }
+
+  /**
+   * Whether the line at `ref` is `bytes[s, s + len)`: compared where it
+   * lies in the cache when it can be, without a copy (the common case for
+   * a true duplicate); undefined when the caller has to `read` it.
+   */
+  lineEquals(ref: number, bytes: Uint8Array, s: number, len: number): boolean | undefined {
+    const p = this.partOf(ref);
+    const pos = p.at + (ref - p.base);
+    // The line and what follows it: a newline, or the end of its file.
+    const atEnd = ref + len === p.end;
+    if (ref + len > p.end) return false;
+    const c = this.cache.get(p.fd, pos, atEnd ? len : len + 1);
+    if (c < 0) return undefined;
+    const b = this.cache.bytes;
+    if (!atEnd && b[c + len] !== 10) return false;
+    for (let i = 0; i < len; i++) if (b[c + i] !== bytes[s + i]) return false;
+    return true;
+  }
+
+  private partOf(ref: number): Part {
+    const parts = this.parts;
+    let k = parts.length - 1;
+    while (k > 0 && parts[k]!.base > ref) k--;
+    return parts[k]!;
+  }
+
+  /**
+   * Recent stretches of the input, so that duplicates near each other (a
+   * PLIST repeated over itself reads its first copy back line after line)
+   * cost a copy instead of a system call each.
+   */
+  private readonly cache = new ReadCache();
 
   /** Closes every descriptor given to it and the spool. */
   dispose(): void {
@@ -102,6 +138,43 @@ export class InputLog implements KeyLog {
   private finishLast(): void {
     const last = this.parts.at(-1);
     if (this.unlogged || (last && last.end === Infinity)) throw new Error('InputLog: the previous input was not closed');
+  }
+}
+
+const CACHE_BLOCK = 64 * 1024;
+const CACHE_BLOCKS = 16;
+
+/**
+ * A direct-mapped cache of 64 KiB blocks of the files behind an `InputLog`
+ * (1 MiB in all). Only whole blocks are kept: the files only grow (a spool is
+ * appended to), so a whole block never goes stale.
+ */
+class ReadCache {
+  readonly bytes = new Uint8Array(CACHE_BLOCK * CACHE_BLOCKS);
+  private readonly fds = new Int32Array(CACHE_BLOCKS).fill(-1);
+  private readonly starts = new Float64Array(CACHE_BLOCKS).fill(-1);
+
+  /** Where `n` bytes of `fd` at `pos` are in `bytes`, loading their block if need be; -1 if they are not in one whole block. */
+  get(fd: number, pos: number, n: number): number {
+    const start = pos - (pos % CACHE_BLOCK);
+    if (pos + n > start + CACHE_BLOCK) return -1;
+    const slot = (start / CACHE_BLOCK) % CACHE_BLOCKS;
+    const at = slot * CACHE_BLOCK;
+    if (this.fds[slot] !== fd || this.starts[slot] !== start) {
+      let got = 0;
+      while (got < CACHE_BLOCK) {
+        const r = readSync(fd, this.bytes, at + got, CACHE_BLOCK - got, start + got);
+        if (r === 0) break;
+        got += r;
+      }
+      if (got < CACHE_BLOCK) {
+        this.fds[slot] = -1;
+        return -1;
+      }
+      this.fds[slot] = fd;
+      this.starts[slot] = start;
+    }
+    return at + (pos - start);
   }
 }
 

@@ -46,6 +46,8 @@ export function hashBytes(bytes: Uint8Array, s: number, e: number): number {
 export interface KeyLog {
   /** Reads up to `n` bytes at `ref` into `into[0, n)`, not past the end of the file holding `ref`; returns how many. */
   read(ref: number, into: Uint8Array, n: number): number;
+  /** Optionally, whether the line at `ref` is `bytes[s, s + len)` without a copy; undefined: use `read`. */
+  lineEquals?(ref: number, bytes: Uint8Array, s: number, len: number): boolean | undefined;
 }
 
 /** Largest reference a slot can hold; keys later in the input are copied instead. */
@@ -159,6 +161,8 @@ export class SeenLines {
     if (ref < 0) return this.arena.equals(~ref, bytes, s, len);
     // The logged key is the whole line at `ref`: equal when its first `len`
     // bytes are and the line ends there.
+    const direct = this.log!.lineEquals?.(ref, bytes, s, len);
+    if (direct !== undefined) return direct;
     if (this.readBack.length < len + 1) this.readBack = new Uint8Array(2 * (len + 1));
     const got = this.log!.read(ref, this.readBack, len + 1);
     if (got < len || (got > len && this.readBack[len] !== 10)) return false;

@@ -23,7 +23,7 @@ export function linux(over: Partial<ExpandOptions> = {}, multiarch: Multiarch = 
 }
 
 /** Environment without anything plist-multiarch.awk would read. */
-function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+export function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) {
     if (!/ARCHSUFFIX|MULTIARCH/.test(k)) env[k] = v;
