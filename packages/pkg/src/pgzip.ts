@@ -40,8 +40,9 @@ export class ParallelGzip extends Writable {
   #fill = 0;
   #crc = 0;
   #size = 0;
-  /** The last WINDOW bytes before the current block (empty at the start). */
-  #dictionary = Buffer.alloc(0);
+  /** The last WINDOW bytes before the current block, `#dictionaryLength` of them (none at the start). */
+  readonly #dictionary = Buffer.alloc(WINDOW);
+  #dictionaryLength = 0;
   /** Settles when everything dispatched so far is written, in order. */
   #written: Promise<void>;
   /** Blocks dispatched and not yet written. */
@@ -92,17 +93,27 @@ export class ParallelGzip extends Writable {
     }
   }
 
+  /** Makes the dictionary the last WINDOW bytes of the stream so far, `input` being the newest. */
+  #keepWindow(input: Buffer): void {
+    const d = this.#dictionary;
+    if (input.length >= WINDOW) {
+      input.copy(d, 0, input.length - WINDOW);
+      this.#dictionaryLength = WINDOW;
+      return;
+    }
+    // A block shorter than the window (only with a small blockSize, or the last): keep the newest of both.
+    const keep = Math.min(this.#dictionaryLength, WINDOW - input.length);
+    d.copy(d, 0, this.#dictionaryLength - keep, this.#dictionaryLength);
+    input.copy(d, keep);
+    this.#dictionaryLength = keep + input.length;
+  }
+
   #dispatch(last: boolean): void {
     const input = this.#block.subarray(0, this.#fill);
     const block = this.#block;
     this.#crc = zlib.crc32(input, this.#crc);
     this.#size += input.length;
-    const dictionary = this.#dictionary;
-    this.#dictionary = Buffer.from(input.subarray(Math.max(0, input.length - WINDOW)));
-    if (this.#dictionary.length < WINDOW && dictionary.length > 0) {
-      // A short (last) block: the window reaches back into the one before.
-      this.#dictionary = Buffer.concat([dictionary, this.#dictionary]).subarray(-WINDOW);
-    }
+    const dictionary = this.#dictionary.subarray(0, this.#dictionaryLength);
     const compressed = new Promise<Buffer>((resolve, reject) => {
       zlib.deflateRaw(input, {
         level: this.#level,
@@ -116,6 +127,8 @@ export class ParallelGzip extends Writable {
         else resolve(out);
       });
     });
+    // zlib has taken its copy of the dictionary by now (at init), so the buffer is refilled with this block's tail.
+    this.#keepWindow(input);
     const written = Promise.all([compressed, this.#written]).then(([out]) => (this.#failed ? undefined : writeAll(this.#fd, out)));
     // Errors surface through #failed and the next write or _final, not as unhandled rejections.
     this.#written = written.catch((err: Error) => { this.#failed ??= err; });
