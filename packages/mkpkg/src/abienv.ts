@@ -169,13 +169,17 @@ function cmakeCross(c: AbiContext): string[] {
 
 export type MakePhase = 'build' | 'test' | 'install';
 
-/** The package's own make for a phase, one command per directory; none when the phase has no target. */
-export function makeCommands(c: AbiContext, phase: MakePhase, sharing = 1): { dir: string; cmd: string }[] {
+/**
+ * The package's own make for a phase, one command per directory; none when
+ * the phase has no target. `jobserver`: the make gets its jobs from a
+ * jobserver named in MAKEFLAGS, so no -j of its own.
+ */
+export function makeCommands(c: AbiContext, phase: MakePhase, sharing = 1, jobserver = false): { dir: string; cmd: string }[] {
   const v = c.vars;
   const target = get(v, phase === 'build' ? 'BUILD_TARGET' : phase === 'install' ? 'INSTALL_TARGET' : 'TEST_TARGET');
   if (phase === 'test' && target === '') return [];
   const dirs = splitList(get(v, phase === 'build' ? 'BUILD_DIRS' : phase === 'install' ? 'INSTALL_DIRS' : 'TEST_DIRS'));
-  const jobs = phase === 'install' ? 1 : makeJobs(v, sharing);
+  const jobs = phase === 'install' || jobserver ? 1 : makeJobs(v, sharing);
   const extra = get(v, phase === 'build' ? 'BUILD_MAKE_FLAGS' : phase === 'install' ? 'INSTALL_MAKE_FLAGS' : 'TEST_MAKE_FLAGS');
   const words = [
     get(v, 'MAKE_ENV'),

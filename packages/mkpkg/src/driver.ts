@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { type Abi, BMAKE, type ProbeResult, bmakeVars, InputError, UserError, pkgMatch, probeCompiler, splitList } from '@mkpkg/platform';
-import { type AbiContext, abiEnv, abiToolVars, configureCommands, configureStyle, makeCommands } from './abienv.ts';
+import { type AbiContext, abiEnv, abiToolVars, configureCommands, configureStyle, makeCommands, makeJobs } from './abienv.ts';
 import { type CrossBuild, crossBuilds, crossNote, forcedCrossAbis, probeLanguages } from './cross.ts';
 import { checkDistfile, checkPatch, readDistinfo } from './distinfo.ts';
 import { extractArchive } from './extract.ts';
@@ -11,6 +11,7 @@ import { pkgconfigWithRpath } from './pkgconfig.ts';
 import { finishInstall, printPlist } from './afterinstall.ts';
 import { installPackage, makePackage, packageFile, publishPackage, stagePackageFile } from './package.ts';
 import { checkWrkdirWritable, cookie, done, lazy, logFile, prefixOf, touch } from './workdir.ts';
+import { JobServer, takesJobserver } from './jobserver.ts';
 import { withLock } from './lock.ts';
 import { type PackageDir, type Vars, abiCmdVars, dependPatterns, get, isYes, loadPackage } from './pkgdir.ts';
 import { type Progress, makeProgress } from './progress.ts';
@@ -144,6 +145,8 @@ class Driver {
   readonly pkgname: string;
   /** The ABIs built as cross builds, known once the compiler probe is done (before configure and test). */
   private crossAbis: ReadonlyMap<Abi, CrossBuild> = new Map();
+  /** Shared by the ABIs' builds with --parallel-abis (see jobserver.ts); made at the first build. */
+  private jobserver: JobServer | undefined | null = null;
 
   constructor(p: PackageDir, o: DriverOptions) {
     this.p = p;
@@ -230,6 +233,7 @@ class Driver {
         return previous;
       });
       const results = await Promise.allSettled([...builds, ...installs]);
+      this.jobserver?.close();
       const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed) throw failed.reason;
     } else {
@@ -408,6 +412,22 @@ class Driver {
     await runShell({ ...step, cwd: p.dir, label: `${target} (ABI ${abi})` }, bmakeTarget(p.makefile, abiVars, target));
   }
 
+  /**
+   * The jobserver this ABI's build draws from: with --parallel-abis, when
+   * MAKE_JOBS is not set and the make is a GNU make that takes one; else
+   * undefined (each ABI then gets its share of the CPUs as -jN). Tokens:
+   * one fewer than the CPUs, as every make runs one job without a token, so
+   * a lone build gets every CPU and two side by side one more than that.
+   */
+  private sharedJobs(abi: Abi, step: Step): JobServer | undefined {
+    if (this.sharing < 2) return undefined;
+    const v = this.p.abiVars.get(abi) as Vars;
+    if (get(v, 'MAKE_JOBS').trim() !== '' || !takesJobserver(get(v, 'MAKE_PROGRAM') || 'make', step.env)) return undefined;
+    if (this.jobserver === null) this.jobserver = JobServer.open(this.p.wrkdir, makeJobs(v) - 1);
+    if (this.jobserver) logNote(step, `make takes its jobs from a jobserver shared by the ABIs (${makeJobs(v)} CPUs)`);
+    return this.jobserver;
+  }
+
   private async builtin(abi: Abi, phase: AbiPhase, step: Step): Promise<void> {
     const p = this.p;
     const c = this.ctx(abi);
@@ -462,10 +482,13 @@ class Driver {
           logNote(step, `added run paths to the Libs of ${file}`);
         }
         return;
-      case 'build':
+      case 'build': {
         if (isYes(v, 'NO_BUILD')) return;
-        for (const { dir, cmd } of makeCommands(c, 'build', this.sharing)) await runShell({ ...step, cwd: path.resolve(c.wrksrc, dir) }, cmd);
+        const js = this.sharedJobs(abi, step);
+        const s: Step = js ? { ...step, env: { ...step.env, MAKEFLAGS: js.makeflags }, extraFds: js.childStdio } : step;
+        for (const { dir, cmd } of makeCommands(c, 'build', this.sharing, js !== undefined)) await runShell({ ...s, cwd: path.resolve(c.wrksrc, dir) }, cmd);
         return;
+      }
       case 'test': {
         const cmds = makeCommands(c, 'test');
         if (cmds.length === 0) logNote(step, 'the package sets no TEST_TARGET; nothing to test');

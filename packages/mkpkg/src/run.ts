@@ -12,6 +12,8 @@ export interface Step {
   readonly log: string;
   readonly cwd: string;
   readonly env: Readonly<Record<string, string>>;
+  /** Descriptors the command inherits as 3, 4, … (a make jobserver's pipe). */
+  readonly extraFds?: readonly number[];
 }
 
 /**
@@ -32,7 +34,7 @@ export async function runShell(step: Step, cmd: string): Promise<void> {
   let signal: NodeJS.Signals | null;
   try {
     [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve, reject) => {
-      const child = spawn('/bin/sh', ['-c', cmd], { cwd: step.cwd, env: step.env, stdio: ['ignore', fd, fd] });
+      const child = spawn('/bin/sh', ['-c', cmd], { cwd: step.cwd, env: step.env, stdio: ['ignore', fd, fd, ...(step.extraFds ?? [])] });
       child.on('error', reject);
       child.on('close', (c, s) => resolve([c, s]));
     });

@@ -50,6 +50,14 @@ describe('mkpkg --multiarch bin,lib package on a plain-make package', () => {
     expect(fs.readFileSync(path.join(work(), 'post-install-ran.64'), 'utf8')).toBe('64 hello-1.0 /amd64\n');
   });
 
+  test('with --parallel-abis both ABIs\' makes draw from one jobserver instead of a fixed -jN each', () => {
+    for (const abi of ['32', '64']) {
+      const log = fs.readFileSync(path.join(work(), `.logs/build-${abi}.log`), 'utf8');
+      expect(log).toMatch(/make takes its jobs from a jobserver shared by the ABIs/);
+      expect(log).not.toMatch(/make -j\d/);
+    }
+  });
+
   test('the per-ABI generated headers differ, and merge made one copy per ABI plus a generic header', () => {
     const d = path.join(work(), '.destdir/usr/pkg/include');
     expect(fs.readFileSync(path.join(d, 'i86/hello-config.h'), 'utf8')).toContain('HELLO_BITS 32');
