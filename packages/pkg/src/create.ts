@@ -235,6 +235,8 @@ export async function createPackage(o: CreateOptions): Promise<{ path: string; s
     await fs.promises.rename(tmp, out);
   } catch (err) {
     sink.input.destroy();
+    // Writes still under way must end before the descriptor is closed (and its number reused).
+    await sink.done.catch(() => {});
     await fh.close().catch(() => {});
     await fs.promises.rm(tmp, { force: true });
     if (err instanceof UserError) throw err;

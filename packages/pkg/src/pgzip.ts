@@ -77,6 +77,17 @@ export class ParallelGzip extends Writable {
       .then(() => cb(), cb);
   }
 
+  /**
+   * Aborted (the package failed): no more writes, and 'close' (which
+   * `finished` waits for) only once the writes under way have returned, so
+   * the caller can close the descriptor without a late write landing in
+   * whatever file gets its number next.
+   */
+  override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
+    this.#failed ??= err ?? new Error('gzip stream destroyed');
+    this.#written.then(() => cb(err), () => cb(err));
+  }
+
   async #take(chunk: Buffer): Promise<void> {
     let at = 0;
     while (at < chunk.length) {

@@ -70,6 +70,24 @@ describe('parallel gzip', () => {
     expect(fs.statSync(path.join(d, 'repeats.gz')).size).toBeLessThan(64 * 1024 + 4000);
   });
 
+  it('once destroyed, writes nothing more to its descriptor after it has closed', async () => {
+    const d = tmpdir('pgzip-abort');
+    const fd = fs.openSync(path.join(d, 'aborted.gz'), 'w');
+    const z = new ParallelGzip(fd, { level: 6, blockSize: 64 * 1024, parallel: 2 });
+    const done = new Promise<void>((res, rej) => { z.on('close', res); z.on('error', rej); });
+    done.catch(() => {});
+    // Blocks in flight when the stream is destroyed.
+    z.write(text(400_000, 5));
+    z.destroy(new Error('the package failed'));
+    await expect(done).rejects.toThrow('the package failed');
+    fs.closeSync(fd);
+    // The descriptor's number goes to the next file opened; nothing may land in it.
+    const next = fs.openSync(path.join(d, 'next'), 'w');
+    await new Promise((r) => setTimeout(r, 300));
+    fs.closeSync(next);
+    expect(fs.statSync(path.join(d, 'next')).size).toBe(0);
+  });
+
   it('writes packages that GNU tar and bsdtar read, with the MD5s of the files, byte for byte the same twice', async () => {
     const bsdtar = tool('bsdtar', 'libarchive-tools');
     const d = tmpdir('pgzip-pkg');
