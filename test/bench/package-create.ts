@@ -110,13 +110,13 @@ function generateMixed(stage: string, totalMiB: number): string[] {
   return plist.sort();
 }
 
-function timed(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): { seconds: number; rssMiB: number; stdout: string } {
+function timed(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): { seconds: number; cpu: number; rssMiB: number; stdout: string } {
   const t0 = process.hrtime.bigint();
-  const r = spawnSync('/usr/bin/time', ['-f', 'MAXRSS %M', cmd, ...args], { encoding: 'utf8', env, maxBuffer: 1 << 24 });
+  const r = spawnSync('/usr/bin/time', ['-f', 'MAXRSS %M CPU %U %S', cmd, ...args], { encoding: 'utf8', env, maxBuffer: 1 << 24 });
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
-  const m = /MAXRSS (\d+)/.exec(r.stderr);
-  return { seconds, rssMiB: m ? Number(m[1]) / 1024 : NaN, stdout: r.stdout };
+  const m = /MAXRSS (\d+) CPU ([\d.]+) ([\d.]+)/.exec(r.stderr);
+  return { seconds, cpu: m ? Number(m[2]) + Number(m[3]) : NaN, rssMiB: m ? Number(m[1]) / 1024 : NaN, stdout: r.stdout };
 }
 
 const tsx = path.join(root, 'node_modules/.bin/tsx');
@@ -152,8 +152,9 @@ function compare(name: string, totalMiB: number, generate: (stage: string, total
       const m = timed(tsx, [child], process.env);
       const inner = Number(/CREATE ([\d.]+)/.exec(m.stdout)?.[1] ?? NaN);
       runs.push({ tar: t.seconds, mk: m.seconds, mkInner: inner, rss: m.rssMiB });
-      console.log(`  run ${r + 1}: tar -czf ${t.seconds.toFixed(2)} s; mkpkg createPackage ${inner.toFixed(2)} s (process ${m.seconds.toFixed(2)} s), ` +
-        `peak RSS ${m.rssMiB.toFixed(0)} MiB; load average ${os.loadavg()[0]!.toFixed(1)}`);
+      // CPU time (user + sys, all threads and children) does not depend on the load; wall time does.
+      console.log(`  run ${r + 1}: tar -czf ${t.seconds.toFixed(2)} s (CPU ${t.cpu.toFixed(2)} s); mkpkg createPackage ${inner.toFixed(2)} s ` +
+        `(process ${m.seconds.toFixed(2)} s, CPU ${m.cpu.toFixed(2)} s), peak RSS ${m.rssMiB.toFixed(0)} MiB; load average ${os.loadavg()[0]!.toFixed(1)}`);
     }
     const ratio = median(runs.map((r) => r.mkInner / r.tar));
     const ratioProc = median(runs.map((r) => r.mk / r.tar));
