@@ -142,9 +142,9 @@ try {
   const px4Pipe = await best(process.execPath, expandArgs(fourFile), 5, 'pipe');
   const mb = (statSync(bigFile).size / 1e6).toFixed(1);
   console.log(`input: ${big} lines (${mb} MB), multiarch bin,lib, SunOS ABIs 64 32; load average ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} CPUs`);
-  console.log(`awk '{print}':  ${awk.seconds.toFixed(3)} s`);
+  console.log(`awk '{print}':  ${awk.seconds.toFixed(3)} s wall, ${awk.cpu.toFixed(2)} s CPU`);
   console.log(`plist-expand:   ${px.seconds.toFixed(3)} s wall, ${px.cpu.toFixed(2)} s CPU (start-up alone, --help: ${noop.seconds.toFixed(3)} s wall, ${noop.cpu.toFixed(2)} s CPU)`);
-  console.log(`ratio plist-expand / awk: ${(px.seconds / awk.seconds).toFixed(2)} (goal <= 10)`);
+  console.log(`ratio plist-expand / awk: ${(px.seconds / awk.seconds).toFixed(2)} (goal <= 10); CPU time ratio ${(px.cpu / Math.max(awk.cpu, 0.01)).toFixed(2)}`);
   const perLine = ((px.peakMiB - pxSmall.peakMiB) * 2 ** 20) / (big - small);
   console.log(
     `peak RSS: ${px.peakMiB.toFixed(0)} MiB for ${big} lines, ${pxSmall.peakMiB.toFixed(0)} MiB for ${small} lines ` +
@@ -152,13 +152,13 @@ try {
       `(a line of input is ${(statSync(bigFile).size / big).toFixed(0)} bytes)`,
   );
   const warned = readFileSync(errFile, 'utf8').split('\n').filter(Boolean).length;
-  console.log(`4x input (${4 * big} lines, ${3 * big} duplicates): awk ${awk4.seconds.toFixed(3)} s; stderr warnings ${warned} lines`);
+  console.log(`4x input (${4 * big} lines, ${3 * big} duplicates): awk ${awk4.seconds.toFixed(3)} s wall, ${awk4.cpu.toFixed(2)} s CPU; stderr warnings ${warned} lines`);
   for (const [how, r] of [['stderr to a file', px4File], ['stderr to a slow pipe', px4Pipe]] as const) {
     const t = r.seconds / px.seconds;
     const m = r.peakMiB / px.peakMiB;
     console.log(
       `  ${how}: ${r.seconds.toFixed(3)} s wall, ${r.cpu.toFixed(2)} s CPU, peak ${r.peakMiB.toFixed(0)} MiB; ` +
-        `/ awk ${(r.seconds / awk4.seconds).toFixed(2)} (goal <= 10), / 1x time ${t.toFixed(2)} (goal <= 4.5), ` +
+        `/ awk ${(r.seconds / awk4.seconds).toFixed(2)} (goal <= 10; CPU ${(r.cpu / Math.max(awk4.cpu, 0.01)).toFixed(2)}), / 1x time ${t.toFixed(2)} (goal <= 4.5), ` +
         `/ 1x CPU ${(r.cpu / px.cpu).toFixed(2)}, / 1x peak RSS ${m.toFixed(2)} (goal <= 1.10)`,
     );
   }
