@@ -8,7 +8,7 @@
  * * half random: compressible text and random data (already-compressed
  *   media), half each, and 2,000 small files.
  *
- *   pnpm exec tsx test/bench/package-create.ts [TEXT_MiB [MIXED_MiB]]   (default 300 500)
+ *   pnpm exec tsx test/bench/package-create.ts [TEXT_MiB [MIXED_MiB [RUNS]]]   (default 300 500 3; 0 MiB skips a tree)
  *
  * Both sides compress with gzip level 6 (gzip's default, which `tar -z`
  * uses). Each side runs in its own child process under /usr/bin/time so
@@ -24,6 +24,7 @@ import { fileURLToPath } from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const textMiB = Number(process.argv[2] ?? 300);
 const mixedMiB = Number(process.argv[3] ?? 500);
+const rounds = Number(process.argv[4] ?? 3);
 const MiB = 1024 * 1024;
 
 /** Text that compresses like source code or documentation (about 3-4×). */
@@ -122,7 +123,7 @@ function timed(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env
 const tsx = path.join(root, 'node_modules/.bin/tsx');
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 
-/** Times `tar -czf` and `createPackage` on one tree, three times each; prints the figures and the ratios. */
+/** Times `tar -czf` and `createPackage` on one tree, `rounds` times each; prints the figures and the ratios. */
 function compare(name: string, totalMiB: number, generate: (stage: string, totalMiB: number) => string[]): void {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mkpkg-bench-pkg-'));
   try {
@@ -146,7 +147,7 @@ function compare(name: string, totalMiB: number, generate: (stage: string, total
     ].join('\n'));
 
     const runs: Array<{ tar: number; mk: number; mkInner: number; rss: number }> = [];
-    for (let r = 0; r < 3; r++) {
+    for (let r = 0; r < rounds; r++) {
       // Page cache warm for both: each reads the same tree right after the other.
       const t = timed('tar', ['-czf', path.join(tmp, 'base.tgz'), '-C', stage, '.'], { ...process.env, GZIP: '-6' });
       const m = timed(tsx, [child], process.env);
