@@ -4,7 +4,7 @@ import { runMain } from '@mkpkg/platform';
 import { platformCommand } from './commands/platform.ts';
 import { phaseCommands } from './commands/phases.ts';
 import { initTree } from './inittree.ts';
-import { TARGETS } from './driver.ts';
+import { TARGETS } from './targets.ts';
 
 /** The first word that is not an option (or an option's argument): the command. */
 function commandWord(argv: readonly string[]): string | undefined {

@@ -17,14 +17,14 @@ import { type PackageDir, type Vars, abiCmdVars, dependPatterns, get, isYes, loa
 import { type Progress, makeProgress } from './progress.ts';
 import { PhaseFailure, type Step, logNote, runShell } from './run.ts';
 import { shQuote } from './shell.ts';
+import type { Target } from './targets.ts';
 
 export const ABI_PHASES = ['extract', 'patch', 'configure', 'build', 'test', 'install'] as const;
 export type AbiPhase = (typeof ABI_PHASES)[number];
-export const TARGETS = [
-  'fetch', 'checksum', 'extract', 'patch', 'configure', 'build', 'test', 'install', 'package',
-  'clean', 'makesum', 'makepatchsum', 'print-plist', 'install-package', 'stage-package-create',
-] as const;
-export type Target = (typeof TARGETS)[number];
+// The target list and show-var live in modules of their own so that the
+// command line can offer them without loading the whole driver.
+export { TARGETS, type Target } from './targets.ts';
+export { showVars } from './showvar.ts';
 
 export interface DriverOptions {
   readonly dir: string;
@@ -105,18 +105,6 @@ function batchFailure(err: unknown, p: PackageDir): unknown {
     return err;
   }
   return new UserError(`${err.summary}\n--- ${err.log} (BATCH: the whole log):\n${whole.replace(/\n?$/, '')}\n--- end of ${err.log}`);
-}
-
-/** Prints variables as bmake evaluates them for this package (with VAR=value and ABI= honoured). */
-export async function showVars(dir: string, names: readonly string[], cmdVars: Readonly<Record<string, string>>, multiarch?: string): Promise<string[]> {
-  const p = await loadPackage(dir, { cmdVars, ...(multiarch !== undefined ? { cliMultiarch: multiarch } : {}) });
-  const abi = cmdVars['ABI'];
-  const v = abi !== undefined && p.abiVars.has(abi as Abi) ? (p.abiVars.get(abi as Abi) as Vars) : undefined;
-  if (v && names.every((n) => v.has(n))) return names.map((n) => get(v, n));
-  if (names.every((n) => p.vars.has(n))) return names.map((n) => get(p.vars, n));
-  const extra = abi !== undefined && p.abiVars.has(abi as Abi) ? abiCmdVars(p.platform, p.multiarch, abi as Abi, p.abiWrksrc(abi as Abi)) : {};
-  const r = await bmakeVars(p.makefile, names, { cwd: p.dir, cmdVars: { ...extra, ...cmdVars } });
-  return names.map((n) => r.get(n) ?? '');
 }
 
 /** Both paths name one file (a published hard link of the staged package). */

@@ -1,12 +1,11 @@
 import fs from 'node:fs';
 import type { Argv, CommandModule } from 'yargs';
 import { InputError } from '@mkpkg/platform';
-import { addPackage } from './add.ts';
-import { COMPRESSIONS, type Compression } from './compression.ts';
-import { createPackage } from './create.ts';
-import { deletePackage } from './delete.ts';
-import { formatInfo, installedInfos, installedSummary, packageFileInfo } from './info.ts';
-import { writeSummary } from './summary.ts';
+import type { Compression } from './compression.ts';
+
+// Each handler loads what it runs (tar, zlib, the pkgdb code) when it runs:
+// `mkpkg --help` and the phases list these commands without paying for them.
+const COMPRESSIONS: readonly Compression[] = ['gzip', 'bzip2', 'xz', 'none'];
 
 function readInput(file: string, option: string): string {
   try {
@@ -59,6 +58,7 @@ const create: CommandModule = {
       .option('compression', { type: 'string', choices: COMPRESSIONS as string[], default: 'gzip' }),
   handler: async (a) => {
     const plistFile = String(a['plist']);
+    const { createPackage } = await import('./create.ts');
     const r = await createPackage({
       output: String(a['output']),
       pkgname: String(a['name']),
@@ -86,6 +86,7 @@ const add: CommandModule = {
   describe: 'install binary packages',
   builder: (y) => dbOptions(y).positional('pkgfile', { type: 'string', array: true }),
   handler: async (a) => {
+    const { addPackage } = await import('./add.ts');
     for (const f of list(a['pkgfile'])) {
       const r = await addPackage(f, dbLocation(a));
       for (const w of r.warnings) process.stderr.write(`mkpkg: ${r.pkgname}: warning: ${w}\n`);
@@ -105,6 +106,7 @@ const del: CommandModule = {
   describe: 'remove installed packages',
   builder: (y) => dbOptions(y).positional('pkgname', { type: 'string', array: true }),
   handler: async (a) => {
+    const { deletePackage } = await import('./delete.ts');
     for (const n of list(a['pkgname'])) {
       const r = await deletePackage(n, dbLocation(a));
       for (const w of r.warnings) process.stderr.write(`mkpkg: ${r.pkgname}: warning: ${w}\n`);
@@ -118,6 +120,7 @@ const info: CommandModule = {
   describe: 'describe a package file or an installed package (-L: list its files); no argument: list installed packages',
   builder: (y) => dbOptions(y).option('L', { type: 'boolean', describe: 'list the files' }).positional('pkg', { type: 'string' }),
   handler: async (a) => {
+    const { formatInfo, installedInfos, installedSummary, packageFileInfo } = await import('./info.ts');
     const o = dbLocation(a);
     const pkg = a['pkg'] as string | undefined;
     if (pkg === undefined) {
@@ -135,6 +138,7 @@ const summary: CommandModule = {
   describe: 'write DIR/pkg_summary.gz for the packages in DIR',
   builder: (y) => y.positional('dir', { type: 'string' }),
   handler: async (a) => {
+    const { writeSummary } = await import('./summary.ts');
     const r = await writeSummary(String(a['dir']));
     process.stdout.write(`${r.path}: ${r.packages.length} packages\n`);
   },

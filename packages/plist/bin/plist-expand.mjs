@@ -1,26 +1,13 @@
 #!/usr/bin/env node
-// Runs the command from its esbuild bundle (see bundle.mjs), building it when
-// missing or older than a source; falls back to loading the TypeScript
-// sources through tsx when the bundle cannot be built (read-only tree).
-import { mkdirSync } from 'node:fs';
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { buildBundle, bundleFile, bundleIsFresh } from './bundle.mjs';
+// Runs the compiled command, dist/plist-expand.mjs (built by the set-up with
+// scripts/build-commands.mjs; no TypeScript loader at run time). In a
+// checkout, where src/ sits beside dist/, a dist/ older than its sources is
+// rebuilt first, or the shim says how to rebuild it; an installed copy has no
+// src/ and runs dist/ as it is.
+import { existsSync } from 'node:fs';
 
-let fresh = bundleIsFresh();
-if (!fresh) {
-  try {
-    mkdirSync(path.dirname(bundleFile), { recursive: true });
-    await buildBundle();
-    fresh = true;
-  } catch {
-    fresh = false;
-  }
+if (existsSync(new URL('../src', import.meta.url))) {
+  const { ensureBuilt } = await import('../../../scripts/lib/commands.mjs');
+  await ensureBuilt(new URL('..', import.meta.url), 'plist-expand');
 }
-if (fresh) {
-  await import(pathToFileURL(bundleFile).href);
-} else {
-  const { register } = await import('tsx/esm/api');
-  register();
-  await import('../src/cli.ts');
-}
+await import('../dist/plist-expand.mjs');

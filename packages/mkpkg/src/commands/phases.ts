@@ -1,6 +1,8 @@
 import type { Argv, CommandModule } from 'yargs';
 import { InputError } from '@mkpkg/platform';
-import { TARGETS, type Target, runTarget, showVars } from '../driver.ts';
+import { TARGETS, type Target } from '../targets.ts';
+
+// The driver is loaded when a phase runs, not to list or parse the commands.
 
 export interface GlobalArgs {
   C?: string;
@@ -53,6 +55,7 @@ export const phaseCommands: CommandModule<GlobalArgs, PhaseArgs>[] = [
       describe: DESCRIBE[t],
       builder: withVars,
       handler: async (a) => {
+        const { runTarget } = await import('../driver.ts');
         await runTarget(t, {
           dir: a.C ?? process.cwd(),
           cmdVars: parseCmdVars(a.vars),
@@ -67,6 +70,7 @@ export const phaseCommands: CommandModule<GlobalArgs, PhaseArgs>[] = [
     describe: "print a variable's value as the package sees it (ABI=32 for one ABI's value)",
     builder: (y) => withVars(y).positional('name', { type: 'string', demandOption: true }) as Argv<PhaseArgs>,
     handler: async (a) => {
+      const { showVars } = await import('../showvar.ts');
       const [value] = await showVars(a.C ?? process.cwd(), [a.name as string], parseCmdVars(a.vars), a.multiarch);
       process.stdout.write(`${value}\n`);
     },
