@@ -2,13 +2,16 @@
 // Compiles every command of the workspace (each bin of packages/*) into its
 // package's dist/ (git-ignored). The set-up runs it; so may you after
 // editing a source, though the bins in a checkout rebuild a stale dist/
-// themselves. Usage: node scripts/build-commands.mjs
+// themselves. A package whose dist/ is current is left alone unless --force.
+// Usage: node scripts/build-commands.mjs [--force]
 import path from 'node:path';
-import { REPO, buildPackage, workspaceCommands } from './lib/commands.mjs';
+import { REPO, buildPackage, staleReason, workspaceCommands } from './lib/commands.mjs';
 
+const force = process.argv.slice(2).includes('--force');
 let status = 0;
 for (const entry of workspaceCommands()) {
   try {
+    if (!force && entry.bins.every((b) => staleReason(entry.dir, b.name) === undefined)) continue;
     await buildPackage(entry);
   } catch (err) {
     status = 1;
