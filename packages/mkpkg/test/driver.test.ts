@@ -140,6 +140,29 @@ describe('mkpkg --multiarch bin,lib package on a plain-make package', () => {
     expect(mkpkg(['-C', pkg, 'show-var', 'PKGNAME', 'PKGREVISION=3']).stdout).toBe('hello-1.0nb3\n');
   });
 
+  test('show-var answers alike whether the fast path or yargs parses it; both refuse the same mistakes', () => {
+    // --parallel-abis is not one of the fast path's options: yargs parses this one.
+    const viaYargs = mkpkg(['--parallel-abis', '-C', pkg, 'show-var', 'PREFIX', 'PREFIX=/opt/t']);
+    const fast = mkpkg(['-C', pkg, 'show-var', 'PREFIX', 'PREFIX=/opt/t']);
+    expect(viaYargs.stdout).toBe('/opt/t\n');
+    expect(fast.stdout).toBe(viaYargs.stdout);
+    const noName = mkpkg(['-C', pkg, 'show-var']);
+    expect(noName.code).toBe(2);
+    expect(noName.stderr).toMatch(/Not enough non-option arguments/);
+    const notAssignment = mkpkg(['-C', pkg, 'show-var', 'PKGNAME', 'oops']);
+    expect(notAssignment.code).toBe(2);
+    expect(notAssignment.stderr).toContain("'oops' is not a VAR=value assignment");
+  });
+
+  test('--help lists every phase and command, wrapped between words', () => {
+    const r = mkpkg(['--help']);
+    expect(r.code).toBe(0);
+    for (const c of ['platform', 'fetch', 'package', 'print-plist', 'install-package', 'show-var <name>', 'init-tree <dir>', 'create', 'add <pkgfile..>', 'summary <dir>']) {
+      expect(r.stdout).toContain(`  mkpkg ${c} `);
+    }
+    expect(r.stdout.split('\n').every((l) => l.length <= 80)).toBe(true);
+  });
+
   test('bmake targets in the package directory call mkpkg (bmake show-var, bmake clean)', () => {
     const r = sh('bmake show-var VARNAME=PKGNAME', pkg);
     expect(r.code, r.stderr).toBe(0);

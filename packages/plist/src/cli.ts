@@ -1,7 +1,5 @@
 import { writeSync } from 'node:fs';
-import { InputError, runMain } from '@mkpkg/platform';
-import yargs from 'yargs';
-import { hideBin } from 'yargs/helpers';
+import { InputError, formatHelp, runMain } from '@mkpkg/platform';
 import { expandTree } from './batch.ts';
 import { checkTree } from './check.ts';
 import { optionsFromEnv } from './env.ts';
@@ -16,30 +14,42 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
   throw err;
 });
 
+const USAGE =
+  '$0 [options] [PLIST ...]\n\n' +
+  'Expands a single-arch PLIST into the multiarch PLIST (stdin when no file or "-").\n' +
+  'Without options it reads the environment plist-multiarch.awk reads (_MULTIARCH, USE_MULTIARCH,\n' +
+  'MULTIARCH_ABIS, MULTIARCH_DIRS_bin, ..., BINARCHSUFFIX_64, ...); options override it.';
+
+/** The options, for yargs and for the --help page printed without it. */
+const OPTIONS = {
+  multiarch: { type: 'string', describe: 'what to split: bin, lib or "bin,lib" (replaces _MULTIARCH/USE_MULTIARCH)' },
+  abis: { type: 'string', describe: 'ABIs in install order, e.g. "64 32"' },
+  opsys: { type: 'string', describe: 'platform row for ABIs and suffixes: SunOS or Linux (default: this machine)' },
+  'bin-dirs': { type: 'string', describe: 'automatic bin dirs (default "bin sbin")' },
+  'lib-dirs': { type: 'string', describe: 'automatic lib dirs (default "lib")' },
+  'skip-bin-dirs': { type: 'string', describe: 'bin dirs never split (default none)' },
+  'skip-lib-dirs': { type: 'string', describe: 'lib dirs never split (default "lib/svc")' },
+  'link-source': { type: 'string', describe: 'source of the @link lines (default lib/isaexec)' },
+  subst: { type: 'string', describe: 'PLIST_SUBST entry VAR=value (repeatable)' },
+  'plist-var': { type: 'string', describe: '${PLIST.name} setting name=yes|no (repeatable)' },
+  check: { type: 'string', describe: 'compare the expanded PLIST with a staged PREFIXDIR; exit 1 on differences' },
+  json: { type: 'boolean', describe: 'with --check: print the result as JSON' },
+  fold: { type: 'string', describe: 'print the compact single-arch PLIST of a staged PREFIXDIR' },
+  r: { alias: 'recursive', type: 'string', describe: 'expand every package PLIST below TREE; print only problems' },
+  out: { type: 'string', describe: 'with -r: write each expansion to DIR/<category>/<package>/PLIST' },
+} as const;
+
 await runMain(PROG, async () => {
-  const argv = await yargs(hideBin(process.argv))
+  // --help alone is answered without loading yargs (a third of the start-up).
+  if (process.argv.length === 3 && process.argv[2] === '--help') {
+    process.stdout.write(formatHelp({ prog: PROG, usage: USAGE, options: OPTIONS }));
+    return 0;
+  }
+  const { default: yargs } = await import('yargs');
+  const argv = await yargs(process.argv.slice(2))
     .scriptName(PROG)
-    .usage(
-      '$0 [options] [PLIST ...]\n\n' +
-        'Expands a single-arch PLIST into the multiarch PLIST (stdin when no file or "-").\n' +
-        'Without options it reads the environment plist-multiarch.awk reads (_MULTIARCH, USE_MULTIARCH,\n' +
-        'MULTIARCH_ABIS, MULTIARCH_DIRS_bin, ..., BINARCHSUFFIX_64, ...); options override it.',
-    )
-    .option('multiarch', { type: 'string', describe: 'what to split: bin, lib or "bin,lib" (replaces _MULTIARCH/USE_MULTIARCH)' })
-    .option('abis', { type: 'string', describe: 'ABIs in install order, e.g. "64 32"' })
-    .option('opsys', { type: 'string', describe: 'platform row for ABIs and suffixes: SunOS or Linux (default: this machine)' })
-    .option('bin-dirs', { type: 'string', describe: 'automatic bin dirs (default "bin sbin")' })
-    .option('lib-dirs', { type: 'string', describe: 'automatic lib dirs (default "lib")' })
-    .option('skip-bin-dirs', { type: 'string', describe: 'bin dirs never split (default none)' })
-    .option('skip-lib-dirs', { type: 'string', describe: 'lib dirs never split (default "lib/svc")' })
-    .option('link-source', { type: 'string', describe: 'source of the @link lines (default lib/isaexec)' })
-    .option('subst', { type: 'string', describe: 'PLIST_SUBST entry VAR=value (repeatable)' })
-    .option('plist-var', { type: 'string', describe: '${PLIST.name} setting name=yes|no (repeatable)' })
-    .option('check', { type: 'string', describe: 'compare the expanded PLIST with a staged PREFIXDIR; exit 1 on differences' })
-    .option('json', { type: 'boolean', describe: 'with --check: print the result as JSON' })
-    .option('fold', { type: 'string', describe: 'print the compact single-arch PLIST of a staged PREFIXDIR' })
-    .option('r', { alias: 'recursive', type: 'string', describe: 'expand every package PLIST below TREE; print only problems' })
-    .option('out', { type: 'string', describe: 'with -r: write each expansion to DIR/<category>/<package>/PLIST' })
+    .usage(USAGE)
+    .options(OPTIONS)
     .conflicts('check', ['fold', 'r'])
     .conflicts('fold', 'r')
     .strictOptions()
