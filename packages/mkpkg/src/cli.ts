@@ -2,7 +2,7 @@ import type { CommandModule } from 'yargs';
 import { formatHelp, runMain } from '@mkpkg/platform';
 import { platformCommand } from './commands/platform.ts';
 import { type GlobalArgs, parseCmdVars, phaseCommands } from './commands/phases.ts';
-import { TARGETS } from './targets.ts';
+import { TARGETS, type Target } from './targets.ts';
 
 const USAGE = '$0 [--multiarch bin,lib] [--parallel-abis] [-C DIR] PHASE [VAR=value ...]';
 const GLOBAL_OPTIONS = {
@@ -34,10 +34,11 @@ function commandWord(argv: readonly string[]): string | undefined {
 const OWN = new Set(['platform', 'init-tree', 'show-var', ...TARGETS]);
 
 /**
- * The two invocations started most, answered without yargs (it costs about
- * a third of the start-up CPU): `mkpkg --help`, and `show-var NAME
- * [VAR=value …]` with only -C/--multiarch before it, as the bmake glue and
- * scripts call it. Anything else, including every malformed variant of
+ * The invocations started most, answered without yargs (it costs about a
+ * third of the start-up CPU): `mkpkg --help`, and the plain form of a phase
+ * or show-var, `[-C DIR] [--multiarch X] [--parallel-abis] PHASE [VAR=value
+ * …]` or `… show-var NAME [VAR=value …]`, as the bmake glue, scripts and
+ * re-runs call them. Anything else, including every malformed variant of
  * these, goes to the yargs command line, which parses and reports as always.
  */
 async function fastPath(argv: readonly string[], pkgCommands: () => Promise<readonly CommandModule[]>): Promise<boolean> {
@@ -48,19 +49,30 @@ async function fastPath(argv: readonly string[], pkgCommands: () => Promise<read
   }
   let dir: string | undefined;
   let multiarch: string | undefined;
+  let parallelAbis = false;
   let i = 0;
-  for (; i < argv.length; i += 2) {
+  for (; i < argv.length; i++) {
     const [opt, value] = [argv[i] as string, argv[i + 1]];
-    if (value === undefined || value.startsWith('-')) break;
-    if (opt === '-C' && dir === undefined) dir = value;
-    else if (opt === '--multiarch' && multiarch === undefined) multiarch = value;
+    if (opt === '--parallel-abis' && !parallelAbis) parallelAbis = true;
+    else if (value === undefined || value.startsWith('-')) break;
+    else if (opt === '-C' && dir === undefined) (dir = value), i++;
+    else if (opt === '--multiarch' && multiarch === undefined) (multiarch = value), i++;
     else break;
   }
-  const [word, name, ...vars] = argv.slice(i);
-  if (word !== 'show-var' || name === undefined || name.startsWith('-') || vars.some((v) => !/^[A-Za-z_.][A-Za-z0-9_.]*=/.test(v))) return false;
-  const { showVars } = await import('./showvar.ts');
-  const [value] = await showVars(dir ?? process.cwd(), [name], parseCmdVars(vars), multiarch);
-  process.stdout.write(`${value}\n`);
+  const [word, ...rest] = argv.slice(i);
+  const name = word === 'show-var' ? rest.shift() : undefined;
+  if (word === 'show-var' ? name === undefined || name.startsWith('-') : !(TARGETS as readonly string[]).includes(word ?? '')) return false;
+  if (rest.some((v) => !/^[A-Za-z_.][A-Za-z0-9_.]*=/.test(v))) return false;
+  const cmdVars = parseCmdVars(rest);
+  const where = dir ?? process.cwd();
+  if (name !== undefined) {
+    const { showVars } = await import('./showvar.ts');
+    const [value] = await showVars(where, [name], cmdVars, multiarch);
+    process.stdout.write(`${value}\n`);
+  } else {
+    const { runTarget } = await import('./driver.ts');
+    await runTarget(word as Target, { dir: where, cmdVars, ...(multiarch !== undefined ? { multiarch } : {}), parallelAbis });
+  }
   return true;
 }
 
