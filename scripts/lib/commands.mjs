@@ -183,6 +183,7 @@ export async function ensureBuilt(pkgDirUrl, bin) {
   const entry = workspaceCommands().find((e) => e.dir === path.resolve(dir));
   try {
     if (entry === undefined) throw new Error(`${dir} is not a workspace package of ${REPO}`);
+    fs.accessSync(fs.existsSync(path.join(dir, 'dist')) ? path.join(dir, 'dist') : dir, fs.constants.W_OK);
     process.stderr.write(`${bin}: compiling the commands of ${path.relative(REPO, dir)} (${reason})\n`);
     await buildPackage(entry);
   } catch (err) {
