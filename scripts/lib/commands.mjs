@@ -146,9 +146,15 @@ export async function buildPackage(entry, { outDir = path.join(entry.dir, 'dist'
   // The entry's time is when the build started, so a source saved during the
   // build makes it stale.
   for (const f of r.outputFiles.filter((o) => entries.has(o.path))) writeAtomic(f.path, f.contents, started);
+  // What a later run compares the build with: the sources, the package's
+  // package.json (which names them) and, in the workspace, the lockfile
+  // (which pins the bundled dependencies).
+  const lockfile = path.join(REPO, 'pnpm-lock.yaml');
+  const inWorkspace = !path.relative(REPO, entry.dir).startsWith('..') && fs.existsSync(lockfile);
   const inputs = Object.keys(r.metafile.inputs)
     .filter((i) => !i.includes('node_modules/'))
-    .map((i) => path.relative(entry.dir, path.resolve(entry.dir, i)));
+    .map((i) => path.relative(entry.dir, path.resolve(entry.dir, i)))
+    .concat(fs.existsSync(path.join(entry.dir, 'package.json')) ? ['package.json'] : [], inWorkspace ? [path.relative(entry.dir, lockfile)] : []);
   writeAtomic(path.join(outDir, 'build.json'), `${JSON.stringify({ inputs: [...new Set(inputs)].sort() }, null, 1)}\n`);
   removeUnused(outDir, new Set([...files, path.join(outDir, 'build.json')]));
   return files.map((f) => path.relative(outDir, f));

@@ -38,7 +38,7 @@ describe('the build step', () => {
     expect(files.some((f) => /^late-[A-Z0-9]+\.mjs$/.test(f))).toBe(true);
     expect(runTool()).toBe('hello 2\n');
     expect(spawnSync(process.execPath, [entryFile(dir, 'tool'), 'late'], { encoding: 'utf8' }).stdout).toBe('hello 2\nloaded when reached\n');
-    expect(JSON.parse(fs.readFileSync(path.join(dir, 'dist/build.json'), 'utf8')).inputs).toEqual(['src/cli.ts', 'src/greet.ts', 'src/late.ts']);
+    expect(JSON.parse(fs.readFileSync(path.join(dir, 'dist/build.json'), 'utf8')).inputs).toEqual(['package.json', 'src/cli.ts', 'src/greet.ts', 'src/late.ts']);
     expect(staleReason(dir, 'tool')).toBeUndefined();
   });
 
