@@ -18,6 +18,7 @@ let tree = '';
 let env: Record<string, string> = {};
 let before = '';
 let workspaceBins: string[] = [];
+let workspaceMan: string[] = [];
 
 /** path, type, size and mtime of everything below dir: what "nothing changed" compares. */
 async function snapshot(dir: string): Promise<string> {
@@ -62,8 +63,9 @@ beforeAll(async () => {
   env = { ...(rest as Record<string, string>), PATH: [path.join(prefix, 'bin'), path.dirname(process.execPath), '/usr/local/bin', '/usr/bin', '/bin'].join(':') };
   const names = await fs.readdir(path.join(REPO, 'packages'));
   for (const n of names) {
-    const pj = JSON.parse(await fs.readFile(path.join(REPO, 'packages', n, 'package.json'), 'utf8').catch(() => '{}')) as { bin?: Record<string, string> };
+    const pj = JSON.parse(await fs.readFile(path.join(REPO, 'packages', n, 'package.json'), 'utf8').catch(() => '{}')) as { bin?: Record<string, string>; man?: string[] };
     workspaceBins.push(...Object.keys(pj.bin ?? {}));
+    workspaceMan.push(...(pj.man ?? []).map((m) => path.basename(m)));
   }
 
   tree = path.join(work, 'tree');
@@ -90,7 +92,8 @@ describe('npm install -g of the packed package', () => {
       const r = await sh('sh', ['-c', `command -v ${b}`], work);
       expect(r.stdout.trim(), b).toBe(path.join(prefix, 'bin', b));
     }
-    for (const m of ['mkpkg.1', 'plist-expand.1']) {
+    expect(workspaceMan).toEqual(expect.arrayContaining(['mkpkg.1', 'plist-expand.1']));
+    for (const m of workspaceMan) {
       const text = await fs.readFile(path.join(prefix, 'share/man/man1', m), 'utf8');
       expect(text).toMatch(/^\.Dd /);
     }

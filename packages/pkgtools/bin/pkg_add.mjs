@@ -1,7 +1,13 @@
 #!/usr/bin/env node
-// The sources are TypeScript run directly (no build step); tsx's loader is
-// registered here so the command works from any directory and through PATH.
-import { register } from 'tsx/esm/api';
+// Runs the compiled command, dist/pkg_add.mjs (built by the set-up with
+// scripts/build-commands.mjs; no TypeScript loader at run time). In a
+// checkout, where src/ sits beside dist/, a dist/ older than its sources is
+// rebuilt first, or the shim says how to rebuild it; an installed copy has no
+// src/ and runs dist/ as it is.
+import { existsSync } from 'node:fs';
 
-register();
-await import('../src/pkg_add.ts');
+if (existsSync(new URL('../src', import.meta.url))) {
+  const { ensureBuilt } = await import('../../../scripts/lib/commands.mjs');
+  await ensureBuilt(new URL('..', import.meta.url), 'pkg_add');
+}
+await import('../dist/pkg_add.mjs');
