@@ -27,6 +27,11 @@ MASTER_SITE_BACKUP?=	https://cdn.NetBSD.org/pub/pkgsrc/distfiles/
 DISTFILES?=		${DISTNAME}${EXTRACT_SUFX}
 .endif
 EXTRACT_ONLY?=		${DISTFILES}
+# WRKOBJDIR moves work trees out of the package directories, as in pkgsrc;
+# mkpkg refuses a WRKDIR that is neither under the package nor under it.
+.if !empty(WRKOBJDIR:U)
+WRKDIR?=		${WRKOBJDIR}/${.CURDIR:H:T}/${.CURDIR:T}/work
+.endif
 WRKDIR?=		${.CURDIR}/work
 WRKSRC?=		${WRKDIR}/${DISTNAME:U${PKGNAME}}
 DESTDIR?=		${WRKDIR}/.destdir
@@ -74,11 +79,14 @@ MAKE_PROGRAM?=		${:!command -v gmake || command -v make || echo make!}
 
 # SUBST (pkgsrc's mk/subst.mk, the common part): per class one shell
 # command that mkpkg runs in WRKSRC, per ABI, at SUBST_STAGE.<class>.
+# A SUBST_VARS value comes out literally: in the sed replacement `\`, the
+# delimiter `,` and `&` are escaped as pkgsrc does, and a newline becomes
+# sed's `\n` (GNU sed), because mkpkg reads this command as one line.
 _MKPKG_SUBST_STAGES=	${SUBST_CLASSES:@c@${c}=${SUBST_STAGE.${c}}@}
 _MKPKG_AT=		@
 .for _c_ in ${SUBST_CLASSES}
 _MKPKG_SUBST_CMD.${_c_}=	for f in ${SUBST_FILES.${_c_}}; do [ -f "$$f" ] || continue; \
-	sed ${SUBST_SED.${_c_}} ${SUBST_VARS.${_c_}:@v@-e s,${_MKPKG_AT}${v}${_MKPKG_AT},${${v}:S/,/\\,/g:Q},g@} "$$f" >"$$f.mkpkg-subst" && \
+	sed ${SUBST_SED.${_c_}} ${SUBST_VARS.${_c_}:@v@-e s,${_MKPKG_AT}${v}${_MKPKG_AT},${${v}:S/\\/\\\\/gW:S/,/\\,/gW:S/&/\\\&/gW:S/${.newline}/\\n/gW:Q},g@} "$$f" >"$$f.mkpkg-subst" && \
 	cat "$$f.mkpkg-subst" >"$$f" && rm -f "$$f.mkpkg-subst" || exit 1; echo "substituted in $$f"; done
 .endfor
 
