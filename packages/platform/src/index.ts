@@ -9,3 +9,4 @@ export * from './mkconf.ts';
 export * from './probe.ts';
 export * from './execdirect.ts';
 export * from './files.ts';
+export * from './relpath.ts';
