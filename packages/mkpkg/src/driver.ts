@@ -12,7 +12,7 @@ import { finishInstall, printPlist } from './afterinstall.ts';
 import { installPackage, makePackage, packageFile } from './package.ts';
 import { cookie, done, lazy, logFile, prefixOf, touch } from './workdir.ts';
 import { withLock } from './lock.ts';
-import { type WorkDirs, below, checkWorkDirs, removeTree } from './safedirs.ts';
+import { type WorkDirs, below, checkWorkDirs, entriesOf, removeTree } from './safedirs.ts';
 import { type PackageDir, type Vars, abiCmdVars, dependPatterns, evaluationEnv, get, isYes, loadPackage } from './pkgdir.ts';
 import { type Progress, makeProgress } from './progress.ts';
 import { withSmfDefaults } from './smfvars.ts';
@@ -56,7 +56,7 @@ export async function runTarget(target: Target, o: DriverOptions): Promise<void>
   if (target === 'clean') {
     if (!fs.existsSync(dirs.wrkdir)) return;
     await withLock(lock, `another mkpkg run on ${get(p.vars, 'PKGNAME')}`, async () => {
-      for (const e of fs.readdirSync(dirs.wrkdir)) if (e !== '.mkpkg.lock') removeTree(below(dirs.wrkdir, e));
+      for (const e of entriesOf(dirs.wrkdir)) if (path.basename(e) !== '.mkpkg.lock') removeTree(e);
     });
     removeTree(dirs.wrkdir);
     return;

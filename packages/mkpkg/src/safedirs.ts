@@ -113,6 +113,15 @@ export function below(parent: SafeDir, p: string, what?: string): SafeDir {
   return abs as SafeDir;
 }
 
+/**
+ * The entries of a checked directory, for removing one by one: an entry
+ * that is a symbolic link is removed as the link (rm never follows it), so
+ * unlike `below` this does not resolve the last component.
+ */
+export function entriesOf(dir: SafeDir): SafeDir[] {
+  return fs.readdirSync(dir).map((e) => path.join(dir, e) as SafeDir);
+}
+
 /** `rm -rf` for a checked directory: the only recursive removal the driver does. */
 export function removeTree(dir: SafeDir): void {
   fs.rmSync(dir, { recursive: true, force: true });

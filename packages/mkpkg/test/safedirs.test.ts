@@ -91,6 +91,16 @@ describe('WRKDIR', () => {
     }
   });
 
+  test('clean removes a symlink inside WRKDIR as a link, never what it points at', async () => {
+    fs.mkdirSync(path.join(pkg, 'work/sub'), { recursive: true });
+    fs.symlinkSync(outside, path.join(pkg, 'work/out'));
+    fs.symlinkSync(outside, path.join(pkg, 'work/sub/out'));
+    const r = await mkpkg(['-C', pkg, 'clean']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(fs.existsSync(path.join(pkg, 'work'))).toBe(false);
+    expect(fs.readFileSync(path.join(outside, 'keep'), 'utf8')).toBe('keep\n');
+  });
+
   test('from the environment, the message says so', async () => {
     expect(await refused(['clean'], { WRKDIR: '/' })).toContain("WRKDIR is '/' (from the environment)");
   });
