@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #if defined(__linux__)
 #include <sys/auxv.h>
@@ -28,6 +29,24 @@ path_base(const char *path)
 	const char *slash = strrchr(path, '/');
 
 	return slash != NULL ? slash + 1 : path;
+}
+
+int
+is_exec_self(const struct stat *st, const char *self)
+{
+	/*
+	 * The path, not /proc/self/exe: after an upgrade replaced the file,
+	 * the candidates lead to the new one, which is what self names now.
+	 */
+	static struct stat me;
+	static int have;
+
+	if (!have) {
+		if (stat(self, &me) == -1)
+			return -1;
+		have = 1;
+	}
+	return st->st_dev == me.st_dev && st->st_ino == me.st_ino;
 }
 
 #if defined(__linux__)

@@ -6,6 +6,7 @@
 #define MKPKG_EXECPATH_H
 
 #include <stddef.h>
+#include <sys/stat.h>
 
 /*
  * Returns a malloc'd absolute path naming the file that was executed: the
@@ -21,6 +22,16 @@ char *exec_path(const char **what);
  * result is exec_path()'s, which the caller frees when it is not buf.
  */
 char *exec_path_in(char *buf, size_t size, const char **what);
+
+/*
+ * Whether st (a candidate the dispatcher is about to execute, stat(2)ed
+ * with symlinks followed) is the dispatcher's own file, the one at self:
+ * same device and inode, whether reached through a hard link, a symlink
+ * or a directory symlink such as bin/amd64 -> .  Executing it would start
+ * the dispatcher again, forever.  1 yes, 0 no, -1 (errno set) when self
+ * cannot be stat'ed.
+ */
+int is_exec_self(const struct stat *st, const char *self);
 
 /* The last component of a path (no allocation; points into path). */
 const char *path_base(const char *path);

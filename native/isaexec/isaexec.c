@@ -6,12 +6,15 @@
  * stays what the user typed and ABI reaches nested commands.
  *
  * Exit status when nothing ran: 127 not found (or ABI unusable), 126 found
- * but not executable, 2 run as "isaexec" itself.
+ * but not executable or leading back to this very program, 2 run as
+ * "isaexec" itself.
  *
  * Every command pays for this program's start-up, so it avoids stdio (its
  * formatting code would make the static binary half as large again) and,
  * for paths of the usual length, the heap.  Messages are assembled by hand.
  */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -115,8 +118,9 @@ main(int argc, char *argv[], char *envp[])
 	char *self, *path;
 	size_t dirlen, namelen, maxisa = 0, need;
 	struct msg m = { NULL, 0, 0, 0 };
+	struct stat st;
 	enum abi abi;
-	int err = 0;
+	int err = 0, loop;
 
 	(void)argc;
 	if ((self = exec_path_in(selfbuf, sizeof(selfbuf), &what)) == NULL) {
@@ -169,6 +173,25 @@ main(int argc, char *argv[], char *envp[])
 		memcpy(path + dirlen, *isa, n);
 		path[dirlen + n] = '/';
 		memcpy(path + dirlen + n + 1, name, namelen + 1);
+		/*
+		 * A candidate that is this program again (bin/amd64/foo ->
+		 * ../foo, bin/amd64 -> ., a hard link to lib/isaexec) would
+		 * exec it forever.  When stat(2) fails, execve(2) below fails
+		 * the same way and reports it.
+		 */
+		if (stat(path, &st) == 0 && (loop = is_exec_self(&st, self)) != 0) {
+			msg_cat(&m, PROG ": ", name, ": ", (char *)NULL);
+			if (loop == -1) {
+				msg_cat(&m, "cannot check for a loop: ", self, ": ",
+				    strerror(errno), (char *)NULL);
+			} else {
+				msg_cat(&m, path, " leads back to isaexec itself (", self,
+				    "), which would loop; install the ", *isa,
+				    " program there", (char *)NULL);
+			}
+			msg_send(&m);
+			return 126;
+		}
 		execve(path, argv, envp);
 		if (errno == ENOENT || errno == ENOTDIR)
 			continue;

@@ -194,6 +194,27 @@ run "$P/lib/isaexec"
 is "run by its own name: usage error" "$st" 2
 like "run by its own name: says how it is meant to be used" "$out" "hard link"
 
+# --- candidates that lead back to isaexec ---------------------------------
+# Each would exec the dispatcher again, forever: timeout(1) turns a
+# regression into a failure (status 124) instead of a hang.
+loop() { out=$(timeout 20 "$@" 2>&1); st=$?; }
+loopmsg() { echo "isaexec: foo: $1/bin/$2/foo leads back to isaexec itself ($1/bin/foo), which would loop; install the $2 program there"; }
+L=$T/loop1; mkprefix "$L"; mkdir "$L/bin/amd64"; ln -s ../foo "$L/bin/amd64/foo"
+loop $VALGRIND "$L/bin/foo"
+is "bin/amd64/foo -> ../foo: 126, names the candidate" "$st:$out" "126:$(loopmsg "$L" amd64)"
+L=$T/loop2; mkprefix "$L"; ln -s . "$L/bin/amd64"
+loop $VALGRIND "$L/bin/foo"
+is "bin/amd64 -> .: 126, names the candidate" "$st:$out" "126:$(loopmsg "$L" amd64)"
+L=$T/loop3; mkprefix "$L"; mkdir "$L/bin/amd64"; ln "$L/lib/isaexec" "$L/bin/amd64/foo"
+loop $VALGRIND "$L/bin/foo"
+is "bin/amd64/foo a hard link to isaexec: 126, names the candidate" "$st:$out" "126:$(loopmsg "$L" amd64)"
+L=$T/loop4; mkprefix "$L" amd64; ln -s . "$L/bin/i86"
+loop env ABI=32 $VALGRIND "$L/bin/foo"
+is "ABI=32, bin/i86 -> .: 126" "$st:$out" "126:$(loopmsg "$L" i86)"
+L=$T/loop5; mkprefix "$L" i86; mkdir "$L/bin/amd64"; ln -s ../../lib/isaexec "$L/bin/amd64/foo"
+loop $VALGRIND "$L/bin/foo"
+is "a loop is reported, not skipped for the next ISA" "$st:$out" "126:$(loopmsg "$L" amd64)"
+
 # --- secure-execution mode ------------------------------------------------
 S=$T/suid; mkprefix "$S" amd64 i86
 chmod 4755 "$S/lib/isaexec"

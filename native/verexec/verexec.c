@@ -412,13 +412,13 @@ no_version(const struct scan *s, const char *cmd, const char *var)
 static int
 is_self(const struct stat *st, const char *self)
 {
-	struct stat me;
+	int r;
 
-	if (stat(self, &me) == -1) {
+	if ((r = is_exec_self(st, self)) == -1) {
 		fprintf(stderr, PROG ": cannot check for a loop: %s: %s\n", self, strerror(errno));
 		exit(126);
 	}
-	return st->st_dev == me.st_dev && st->st_ino == me.st_ino;
+	return r;
 }
 
 enum mode { RUN, LIST, WHICH };

@@ -1,7 +1,8 @@
 // Benchmark: the GNU-configure fixture (devel/libmulti) built for one ABI,
 // for both ABIs in sequence, for both with --parallel-abis, and a re-run
-// with every phase done. Ratios are against the one-ABI build measured in
-// the same run (SPEC §10: parallel ≤ 1.6×; re-run < 1 s of mkpkg's time).
+// with every phase done (the same command as the build before it, which must
+// change no file). Ratios are against the one-ABI build measured in the same
+// run (SPEC §10: parallel ≤ 1.6×; re-run < 1 s of mkpkg's time).
 // Then the same three builds of an autoconf package with a real configure
 // script (generated at benchmark time, see autoconf-project.ts), whose
 // configure takes seconds per ABI as real projects' do.
@@ -53,6 +54,28 @@ async function fresh(dir = pkgdir): Promise<void> {
   await fs.rm(path.join(tree.packages, 'All'), { recursive: true, force: true });
 }
 
+/** Size and mtime of every file under WRKDIR and PACKAGES (logs, cookies, stages, the package). */
+async function stamps(): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (const top of [path.join(pkgdir, 'work'), tree.packages]) {
+    for (const rel of await fs.readdir(top, { recursive: true }).catch(() => [] as string[])) {
+      const f = path.join(top, rel);
+      // The lock is taken and dropped by every run, whatever it does.
+      if (path.basename(f) === '.mkpkg.lock') continue;
+      const st = await fs.lstat(f).catch(() => undefined);
+      if (st !== undefined && !st.isDirectory()) out.set(f, `${st.size}:${st.mtimeMs}`);
+    }
+  }
+  return out;
+}
+
+function differences(a: Map<string, string>, b: Map<string, string>): string[] {
+  const out: string[] = [];
+  for (const [f, s] of b) if (a.get(f) !== s) out.push(`${path.relative(tree.root, f)}${a.has(f) ? '' : ' (new)'}`);
+  for (const f of a.keys()) if (!b.has(f)) out.push(`${path.relative(tree.root, f)} (removed)`);
+  return out;
+}
+
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)] ?? NaN;
@@ -74,13 +97,19 @@ try {
   // and its ratios are taken within the round (paired), then the median.
   const names = Object.keys(configs) as Config[];
   for (let i = 0; i < rounds; i++) {
+    let last: Config = 'both';
     for (let k = 0; k < names.length; k++) {
       const c = names[(i + k) % names.length] as Config;
       await fresh();
       times[c].push(await timed(configs[c]));
+      last = c;
     }
-    // The last build was both ABIs; everything is done now.
-    rerun.push(await timed(configs.both));
+    // The very command that just completed, same flags: every phase is done,
+    // and the re-run must find that out and write nothing.
+    const before = await stamps();
+    rerun.push(await timed(configs[last]));
+    const changed = differences(before, await stamps());
+    if (changed.length > 0) throw new Error(`the re-run of mkpkg ${configs[last].join(' ')} changed ${changed.length} file(s), so it did work: ${changed.slice(0, 10).join(', ')}`);
     // The floor of any mkpkg run: node, tsx and the CLI modules loading.
     startup.push(await timed(['--help']));
   }

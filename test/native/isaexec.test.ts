@@ -45,10 +45,10 @@ async function elfInfo(file: string): Promise<{ bits: 32 | 64; dynamic: boolean 
 }
 
 /** Runs a command and waits; the pid is the one the kernel gave the child. */
-function run(file: string, args: string[], opts: { env?: NodeJS.ProcessEnv; argv0?: string; cwd?: string } = {}): Promise<Run> {
+function run(file: string, args: string[], opts: { env?: NodeJS.ProcessEnv; argv0?: string; cwd?: string; timeoutMs?: number } = {}): Promise<Run> {
   return new Promise((resolve, reject) => {
     const env = opts.env ?? withoutAbi();
-    const child = spawn(file, args, { env, argv0: opts.argv0, cwd: opts.cwd ?? tmp });
+    const child = spawn(file, args, { env, argv0: opts.argv0, cwd: opts.cwd ?? tmp, ...(opts.timeoutMs ? { timeout: opts.timeoutMs, killSignal: 'SIGKILL' as const } : {}) });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
@@ -257,6 +257,30 @@ describe('found but not executable', () => {
     await chmod(join(p, 'bin', 'amd64', 'foo'), 0o644);
     expect(report(await run(join(p, 'bin', 'foo'), [])).bits).toBe(32);
   });
+});
+
+describe('a candidate that leads back to isaexec itself', () => {
+  // Before the check these exec'd the dispatcher again forever: the run is
+  // killed after 10 s so that a regression fails instead of hanging.
+  const shapes: [string, (p: string) => Promise<void>][] = [
+    ['bin/amd64/foo -> ../foo', async (p) => { await mkdir(join(p, 'bin', 'amd64')); await symlink('../foo', join(p, 'bin', 'amd64', 'foo')); }],
+    ['bin/amd64 -> .', async (p) => symlink('.', join(p, 'bin', 'amd64'))],
+    ['bin/amd64/foo a hard link to lib/isaexec', async (p) => { await mkdir(join(p, 'bin', 'amd64')); await link(join(p, 'lib', 'isaexec'), join(p, 'bin', 'amd64', 'foo')); }],
+  ];
+  let n = 0;
+  for (const [label, make] of shapes) {
+    it(`${label}: exit 126 naming the candidate, i86 not tried`, async () => {
+      const p = await prefix(`loop${n++}`, ['i86']);
+      await make(p);
+      const r = await run(join(p, 'bin', 'foo'), [], { timeoutMs: 10_000 });
+      expect({ status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr }).toEqual({
+        status: 126,
+        signal: null,
+        stdout: '',
+        stderr: `isaexec: foo: ${p}/bin/amd64/foo leads back to isaexec itself (${p}/bin/foo), which would loop; install the amd64 program there\n`,
+      });
+    });
+  }
 });
 
 // The shell tests again, against the sanitizer and valgrind builds (see test/lib/native.ts).

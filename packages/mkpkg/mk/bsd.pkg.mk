@@ -28,7 +28,8 @@ DISTFILES?=		${DISTNAME}${EXTRACT_SUFX}
 .endif
 EXTRACT_ONLY?=		${DISTFILES}
 # As in pkgsrc, mk.conf's WRKOBJDIR moves every work directory out of the
-# tree (a read-only or shared tree, an unprivileged build user).
+# tree (a read-only or shared tree, an unprivileged build user); mkpkg
+# refuses a WRKDIR that is neither under the package nor under WRKOBJDIR.
 PKGPATH?=		${.CURDIR:H:T}/${.CURDIR:T}
 WRKDIR_BASENAME?=	work
 .if defined(WRKOBJDIR) && !empty(WRKOBJDIR)
@@ -82,11 +83,14 @@ MAKE_PROGRAM?=		${:!command -v gmake || command -v make || echo make!}
 
 # SUBST (pkgsrc's mk/subst.mk, the common part): per class one shell
 # command that mkpkg runs in WRKSRC, per ABI, at SUBST_STAGE.<class>.
+# A SUBST_VARS value comes out literally: in the sed replacement `\`, the
+# delimiter `,` and `&` are escaped as pkgsrc does, and a newline becomes
+# sed's `\n` (GNU sed), because mkpkg reads this command as one line.
 _MKPKG_SUBST_STAGES=	${SUBST_CLASSES:@c@${c}=${SUBST_STAGE.${c}}@}
 _MKPKG_AT=		@
 .for _c_ in ${SUBST_CLASSES}
 _MKPKG_SUBST_CMD.${_c_}=	for f in ${SUBST_FILES.${_c_}}; do [ -f "$$f" ] || continue; \
-	sed ${SUBST_SED.${_c_}} ${SUBST_VARS.${_c_}:@v@-e s,${_MKPKG_AT}${v}${_MKPKG_AT},${${v}:S/,/\\,/g:Q},g@} "$$f" >"$$f.mkpkg-subst" && \
+	sed ${SUBST_SED.${_c_}} ${SUBST_VARS.${_c_}:@v@-e s,${_MKPKG_AT}${v}${_MKPKG_AT},${${v}:S/\\/\\\\/gW:S/,/\\,/gW:S/&/\\\&/gW:S/${.newline}/\\n/gW:Q},g@} "$$f" >"$$f.mkpkg-subst" && \
 	cat "$$f.mkpkg-subst" >"$$f" && rm -f "$$f.mkpkg-subst" || exit 1; echo "substituted in $$f"; done
 .endfor
 

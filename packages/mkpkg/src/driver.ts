@@ -13,7 +13,8 @@ import { installPackage, makePackage, packageFile, publishPackage, stagePackageF
 import { checkWrkdirWritable, cookie, done, lazy, logFile, prefixOf, touch } from './workdir.ts';
 import { JobServer, takesJobserver } from './jobserver.ts';
 import { withLock } from './lock.ts';
-import { type PackageDir, type Vars, abiCmdVars, dependPatterns, get, isYes, loadPackage } from './pkgdir.ts';
+import { type WorkDirs, below, checkWorkDirs, entriesOf, removeTree } from './safedirs.ts';
+import { type PackageDir, type Vars, abiCmdVars, dependPatterns, evaluationEnv, get, isYes, loadPackage } from './pkgdir.ts';
 import { type Progress, makeProgress } from './progress.ts';
 import { PhaseFailure, type Step, logNote, runShell } from './run.ts';
 import { shQuote } from './shell.ts';
@@ -47,20 +48,22 @@ function bmakeTarget(makefile: string, vars: Readonly<Record<string, string>>, t
 export async function runTarget(target: Target, o: DriverOptions): Promise<void> {
   const p = await loadPackage(o.dir, { cmdVars: o.cmdVars ?? {}, ...(o.multiarch !== undefined ? { cliMultiarch: o.multiarch } : {}) });
   const out = o.out ?? ((t: string) => process.stdout.write(t));
+  // Before anything is created or removed: WRKDIR=. once made clean delete the package.
+  const dirs = checkWorkDirs(p);
   // The lock lives inside WRKDIR: a file beside it would change the package
   // directory's mtime on every run and invalidate the variable cache.
   const lock = path.join(p.wrkdir, '.mkpkg.lock');
   if (target === 'clean') {
-    if (!fs.existsSync(p.wrkdir)) return;
+    if (!fs.existsSync(dirs.wrkdir)) return;
     await withLock(lock, `another mkpkg run on ${get(p.vars, 'PKGNAME')}`, async () => {
-      for (const e of fs.readdirSync(p.wrkdir)) if (e !== '.mkpkg.lock') fs.rmSync(path.join(p.wrkdir, e), { recursive: true, force: true });
+      for (const e of entriesOf(dirs.wrkdir)) if (path.basename(e) !== '.mkpkg.lock') removeTree(e);
     });
-    fs.rmSync(p.wrkdir, { recursive: true, force: true });
+    removeTree(dirs.wrkdir);
     return;
   }
   if (target === 'makesum' || target === 'makepatchsum') return makesum(p, target);
   const drive = async () => {
-    const d = new Driver(p, o);
+    const d = new Driver(p, o, dirs);
     try {
       await d.run(target, out);
     } catch (err) {
@@ -128,6 +131,7 @@ const reaches = (target: Target, phase: Target) => {
 class Driver {
   readonly p: PackageDir;
   readonly o: DriverOptions;
+  readonly dirs: WorkDirs;
   readonly tty: boolean;
   progress: Progress;
   readonly pkgname: string;
@@ -136,9 +140,10 @@ class Driver {
   /** Shared by the ABIs' builds with --parallel-abis (see jobserver.ts); made at the first build. */
   private jobserver: JobServer | undefined | null = null;
 
-  constructor(p: PackageDir, o: DriverOptions) {
+  constructor(p: PackageDir, o: DriverOptions, dirs: WorkDirs) {
     this.p = p;
     this.o = o;
+    this.dirs = dirs;
     this.tty = o.tty ?? Boolean(process.stderr.isTTY);
     this.pkgname = get(p.vars, 'PKGNAME');
     this.progress = makeProgress(this.pkgname, p.abis, 0, false);
@@ -347,16 +352,19 @@ class Driver {
     fs.rmSync(cookie(p, 'install'), { force: true });
     fs.rmSync(cookie(p, 'package'), { force: true });
     if (phase === 'extract') {
-      fs.rmSync(p.abiWrkdir(abi), { recursive: true, force: true });
-      fs.mkdirSync(p.abiWrkdir(abi), { recursive: true });
+      const dir = below(this.dirs.wrkdir, p.abiWrkdir(abi));
+      removeTree(dir);
+      fs.mkdirSync(dir, { recursive: true });
     }
     if (phase === 'install') {
-      fs.rmSync(p.stageDir(abi), { recursive: true, force: true });
-      fs.mkdirSync(p.stageDir(abi), { recursive: true });
+      const stage = below(this.dirs.wrkdir, p.stageDir(abi));
+      removeTree(stage);
+      fs.mkdirSync(stage, { recursive: true });
       const v = p.abiVars.get(abi) as Vars;
-      const root = path.join(p.stageDir(abi), prefixOf(v));
+      const root = below(stage, path.join(stage, prefixOf(v)));
       fs.mkdirSync(root, { recursive: true });
-      for (const d of splitList(get(v, 'INSTALLATION_DIRS'))) fs.mkdirSync(path.isAbsolute(d) ? path.join(p.stageDir(abi), d) : path.join(root, d), { recursive: true });
+      // An INSTALLATION_DIRS entry with '..' must not create directories outside the stage.
+      for (const d of splitList(get(v, 'INSTALLATION_DIRS'))) fs.mkdirSync(below(stage, path.join(path.isAbsolute(d) ? stage : root, d), `INSTALLATION_DIRS entry ${d}`), { recursive: true });
     }
     await this.subst(abi, `pre-${phase}`, step);
     await this.packageTarget(abi, `pre-${phase}`, step);
@@ -460,11 +468,11 @@ class Driver {
       case 'configure':
         for (const { dir, cmd } of configureCommands(c)) {
           // An out-of-source cmake build directory (CONFIGURE_DIRS=build, CMAKE_ARG_PATH=..) is made here.
-          if (configureStyle(v) === 'cmake') fs.mkdirSync(path.resolve(c.wrksrc, dir), { recursive: true });
+          if (configureStyle(v) === 'cmake') fs.mkdirSync(below(this.dirs.wrkdir, path.resolve(c.wrksrc, dir), `CONFIGURE_DIRS entry ${dir}`), { recursive: true });
           await runShell({ ...step, cwd: path.resolve(c.wrksrc, dir) }, cmd);
         }
         for (const f of splitList(get(v, 'PKGCONFIG_OVERRIDE'))) {
-          const file = path.resolve(c.wrksrc, f);
+          const file = below(this.dirs.wrkdir, path.resolve(c.wrksrc, f), `PKGCONFIG_OVERRIDE entry ${f}`);
           if (!fs.existsSync(file)) throw new InputError(`PKGCONFIG_OVERRIDE names ${f}, which is not in WRKSRC (ABI ${abi})`, { where: { file: p.makefile } });
           fs.writeFileSync(file, pkgconfigWithRpath(fs.readFileSync(file, 'utf8')));
           logNote(step, `added run paths to the Libs of ${file}`);

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { type Abi, type Platform, ISA_OF, InputError, UserError } from '@mkpkg/platform';
+import { type SafeDir, removeTree } from './safedirs.ts';
 
 export interface StageTree {
   readonly abi: Abi;
@@ -10,7 +11,8 @@ export interface StageTree {
 
 export interface MergeOptions {
   readonly stages: readonly StageTree[];
-  readonly destdir: string;
+  /** Emptied first: only a directory the guard checked (see safedirs.ts). */
+  readonly destdir: SafeDir;
   readonly prefix: string;
   readonly platform: Platform;
   /** PLIST entries written with ${INCARCHSUFFIX}, e.g. 'include${INCARCHSUFFIX}/foo.h'. */
@@ -116,7 +118,7 @@ function sameEntry(a: string, b: string): boolean {
  * include/<isa>/ directory and a generic header takes its place.
  */
 export function mergeStages(o: MergeOptions): MergeResult {
-  fs.rmSync(o.destdir, { recursive: true, force: true });
+  removeTree(o.destdir);
   fs.mkdirSync(o.destdir, { recursive: true });
   const rewrittenLinks: string[] = [];
   const generated: string[] = [];

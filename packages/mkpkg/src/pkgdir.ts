@@ -1,12 +1,14 @@
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { type Abi, bmakeVars, InputError, type MkConf, MKCONF_VARS, type Multiarch, type Platform, platformFromMkConf, resolveMultiarch, singleAbiPlatform, splitList, writeFileAtomicSync } from '@mkpkg/platform';
+import { type Abi, BMAKE, bmakeVars, InputError, type MkConf, MKCONF_VARS, type Multiarch, type Platform, platformFromMkConf, resolveMultiarch, singleAbiPlatform, splitList, writeFileAtomicSync } from '@mkpkg/platform';
+import { checkDistNames } from './distnames.ts';
 
 /** Variables mkpkg asks bmake for, in a package directory. */
 export const PACKAGE_VARS = [
-  'PKGNAME', 'PKGBASE', 'PKGVERSION', 'DISTNAME', 'DISTFILES', 'EXTRACT_ONLY', 'EXTRACT_SUFX', 'MASTER_SITES',
+  'PKGNAME', 'PKGBASE', 'PKGVERSION', 'DISTNAME', 'DISTFILES', 'PATCHFILES', 'EXTRACT_ONLY', 'EXTRACT_SUFX', 'MASTER_SITES',
   'COMMENT', 'HOMEPAGE', 'LICENSE', 'CATEGORIES', 'MAINTAINER',
-  'WRKDIR', 'WRKSRC', 'DESTDIR', 'FILESDIR', 'PATCHDIR', 'DISTINFO_FILE', 'DESCR_SRC', 'MESSAGE_SRC', 'PLIST_SRC',
+  'WRKDIR', 'WRKOBJDIR', 'WRKSRC', 'DESTDIR', 'FILESDIR', 'PATCHDIR', 'DISTINFO_FILE', 'DESCR_SRC', 'MESSAGE_SRC', 'PLIST_SRC',
   'PKGMANDIR', 'PKGINFODIR', 'PKG_SYSCONFDIR', 'PKG_SYSCONFBASE', 'VARBASE',
   'GNU_CONFIGURE', 'HAS_CONFIGURE', 'CONFIGURE_HAS_MANDIR', 'CONFIGURE_HAS_INFODIR', 'PKGREVISION', 'NO_CHECKSUM', 'USE_CMAKE', 'NO_CONFIGURE', 'NO_BUILD', 'CONFIGURE_SCRIPT', 'CONFIGURE_ARGS',
   'CONFIGURE_ENV', 'CONFIGURE_DIRS', 'CMAKE_ARGS', 'CMAKE_ARG_PATH', 'BUILD_DIRS', 'INSTALL_DIRS', 'TEST_DIRS',
@@ -76,13 +78,16 @@ export async function loadPackage(dir: string, opts: LoadOptions = {}): Promise<
     });
   }
   const cmdVars = { ...(opts.cmdVars ?? {}) };
-  const env = opts.env ?? process.env;
-  const cacheKey = JSON.stringify({
-    cmdVars,
-    cli: opts.cliMultiarch ?? null,
-    env: CACHE_ENV.map((k) => env[k] ?? null),
-    etcMkConf: fs.existsSync('/etc/mk.conf'),
-  });
+  const env = evaluationEnv(opts.env ?? process.env, abs);
+  const cacheKey = createHash('sha256')
+    .update(JSON.stringify({
+      cmdVars,
+      cli: opts.cliMultiarch ?? null,
+      env: Object.entries(env).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+      bmake: BMAKE,
+      etcMkConf: fs.existsSync('/etc/mk.conf'),
+    }))
+    .digest('hex');
   const cacheFile = path.join(abs, 'work', '.mkpkg-vars.json');
   let evaluated = readVarsCache(cacheFile, cacheKey);
   let layout: Layout | undefined;
@@ -117,6 +122,8 @@ export async function loadPackage(dir: string, opts: LoadOptions = {}): Promise<
     if (l.wrkdir === path.join(abs, 'work')) writeVarsCache(cacheFile, cacheKey, vars, abiVars);
   }
   const { vars, abiVars } = evaluated;
+  checkDistNames(vars, makefile);
+  for (const v of abiVars.values()) checkDistNames(v, makefile);
   layout ??= deriveLayout(abs, makefile, vars, cmdVars, opts.cliMultiarch);
   return {
     dir: abs,
@@ -146,7 +153,8 @@ function deriveLayout(abs: string, makefile: string, vars: Vars, cmdVars: Readon
   const wrkdir = path.resolve(abs, get(vars, 'WRKDIR'));
   const wrksrc = path.resolve(abs, get(vars, 'WRKSRC'));
   const rel = path.relative(wrkdir, wrksrc);
-  if (rel.startsWith('..') || path.isAbsolute(rel)) {
+  // An empty or relative WRKDIR is for the guard (safedirs.ts) to name before any run uses it.
+  if (path.isAbsolute(get(vars, 'WRKDIR')) && (rel.startsWith('..') || path.isAbsolute(rel))) {
     throw new InputError(`WRKSRC (${wrksrc}) is not inside WRKDIR (${wrkdir})`, {
       where: { file: makefile },
       hint: 'set WRKSRC to ${WRKDIR}/<directory the distfile unpacks to>',
@@ -161,10 +169,26 @@ function deriveLayout(abs: string, makefile: string, vars: Vars, cmdVars: Readon
 /**
  * Evaluated variables are cached in the work directory: a re-run where
  * every phase is done should not pay for three bmake runs. The cache holds
- * while the command line, a few environment variables and every makefile
- * bmake read (.MAKE.MAKEFILES: the package's, the glue, mk.conf) are as they were.
+ * while the command line, the environment and every makefile bmake read
+ * (.MAKE.MAKEFILES: the package's, the glue, mk.conf) are as they were.
+ * bmake imports every environment variable as a variable, so any of them
+ * can change a value (`DESTDIR=x mkpkg show-var DESTDIR`): the key is the
+ * whole environment bmake is given, which is the caller's minus the few
+ * that change from one shell command to the next and that no Makefile has
+ * business reading. They are taken out of what bmake sees, not only out of
+ * the key, so the cache cannot hide a difference bmake would have seen.
  */
-const CACHE_ENV = ['MAKECONF', 'PATH', 'CC', 'CXX', 'CFLAGS', 'CPPFLAGS', 'CXXFLAGS', 'LDFLAGS', 'MKPKG_BMAKE'] as const;
+export const EVAL_ENV_DROPPED = ['_', 'OLDPWD', 'SHLVL'] as const;
+
+/** The environment variables are evaluated in: PWD names the package directory bmake runs in; MAKEFLAGS is bmakeVars' own. */
+export function evaluationEnv(env: Readonly<Record<string, string | undefined>>, dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) {
+    if (v !== undefined && !(EVAL_ENV_DROPPED as readonly string[]).includes(k) && k !== 'MAKEFLAGS') out[k] = v;
+  }
+  out['PWD'] = dir;
+  return out;
+}
 
 interface VarsCache {
   key: string;

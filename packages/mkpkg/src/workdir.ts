@@ -2,11 +2,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { type Abi, UserError } from '@mkpkg/platform';
 import { type PackageDir, type Vars, get } from './pkgdir.ts';
+import { type SafeDir, checkWorkDirs } from './safedirs.ts';
 
 /** Where mkpkg keeps its own state inside WRKDIR: cookies, logs. */
 export const cookie = (p: PackageDir, phase: string, abi?: Abi): string => path.join(p.wrkdir, '.cookies', abi ? `${phase}.${abi}` : phase);
 export const logFile = (p: PackageDir, phase: string, abi?: Abi): string => path.join(p.wrkdir, '.logs', abi ? `${phase}-${abi}.log` : `${phase}.log`);
-export const destdirOf = (p: PackageDir): string => path.resolve(p.dir, get(p.vars, 'DESTDIR'));
+/** DESTDIR, checked to lie inside WRKDIR (merge empties it). */
+export const destdirOf = (p: PackageDir): SafeDir => checkWorkDirs(p).destdir;
 export const prefixOf = (v: Vars): string => get(v, 'PREFIX');
 export const done = (f: string): boolean => fs.existsSync(f);
 

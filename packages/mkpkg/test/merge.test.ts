@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import { platformFor, UserError } from '@mkpkg/platform';
 import { genericHeader, incarchEntries, mergeStages, rewriteAbsoluteLinks } from '../src/merge.ts';
+import { checkDir } from '../src/safedirs.ts';
 import { sh } from './helpers.ts';
 
 const platform = platformFor('Linux');
@@ -26,7 +27,7 @@ function merge(incEntries: string[] = []) {
       { abi: '32', root: path.join(tmp, 'stage/32') },
       { abi: '64', root: path.join(tmp, 'stage/64') },
     ],
-    destdir: path.join(tmp, 'destdir'),
+    destdir: checkDir({ name: 'DESTDIR', value: path.join(tmp, 'destdir'), origin: 'the command line' }, path.join(tmp, 'pkg'), { inside: [{ name: 'the test directory', dir: tmp }], hint: '' }),
     prefix: '/usr/pkg',
     platform,
     incEntries,

@@ -1,4 +1,4 @@
-import { InputError } from '@mkpkg/platform';
+import { InputError, NAME_MAX, PATH_MAX, unsafePathReason } from '@mkpkg/platform';
 
 /**
  * The packing list (+CONTENTS) as pkg_install reads it: one entry per line,
@@ -38,27 +38,11 @@ const KEYWORDS: readonly Keyword[] = [
 // `@owner`, `@group` and `@mode` with no argument reset to the default, as in pkg_install.
 const NO_ARG: ReadonlySet<Keyword> = new Set(['ignore', 'owner', 'group', 'mode']);
 
-/** The longest file-name component the systems we install on accept (NAME_MAX, in bytes). */
-export const NAME_MAX = 255;
-/** The longest path they accept (PATH_MAX, in bytes, with the terminating NUL). */
-export const PATH_MAX = 4096;
+// The path rule and its limits live in @mkpkg/platform: plist-expand applies the same one.
+export { NAME_MAX, PATH_MAX, unsafePathReason };
 
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\x00-\x1f\x7f]/;
-
-/** Why a relative path is unsafe to create under a prefix, or undefined when it is fine. */
-export function unsafePathReason(p: string): string | undefined {
-  if (p === '') return 'is empty';
-  if (p.includes('\0')) return 'contains a NUL byte';
-  if (CONTROL.test(p)) return 'contains a control character';
-  if (p.startsWith('/')) return 'is absolute';
-  const parts = p.split('/');
-  if (parts.includes('..')) return "contains '..'";
-  if (parts.some((c) => c === '' || c === '.')) return "has an empty or '.' component";
-  if (parts.some((c) => Buffer.byteLength(c) > NAME_MAX)) return `has a component longer than ${NAME_MAX} bytes (NAME_MAX)`;
-  if (Buffer.byteLength(p) >= PATH_MAX) return `is longer than ${PATH_MAX - 1} bytes (PATH_MAX)`;
-  return undefined;
-}
 
 /**
  * Why a string cannot be a package name (PKGBASE-VERSION), or undefined.

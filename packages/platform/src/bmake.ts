@@ -11,6 +11,7 @@ export interface BmakeEvalOptions {
   cwd?: string;
   /** Command-line variable assignments (`VAR=value`), as `bmake VAR=value` gets them. */
   cmdVars?: Readonly<Record<string, string>>;
+  /** The whole environment bmake runs with (default: this process's); MAKEFLAGS is always emptied. */
   env?: Readonly<Record<string, string | undefined>>;
 }
 
@@ -36,6 +37,8 @@ export async function bmakeVars(
     res = await execa(BMAKE, args, {
       cwd: opts.cwd,
       env: { ...opts.env, MAKEFLAGS: '' },
+      // A given environment is all bmake sees: the caller may key a cache on it.
+      extendEnv: opts.env === undefined,
       reject: false,
       stdin: 'ignore',
     });

@@ -10,3 +10,4 @@ export * from './probe.ts';
 export * from './execdirect.ts';
 export * from './files.ts';
 export * from './help.ts';
+export * from './relpath.ts';

@@ -1,8 +1,8 @@
-import type { ArchSuffixes } from '@mkpkg/platform';
+import { type ArchSuffixes, NAME_MAX } from '@mkpkg/platform';
 import { type ExpandOptions, normalizeDir } from './options.ts';
 import { HASH_BASE, type KeyLog, SeenLines, VARIANT_BITS, fingerprint, hashBytes } from './seen.ts';
 import { ARCH_TOKENS, Substituter } from './subst.ts';
-import { checkRelativePath, nulError, parseLine } from './syntax.ts';
+import { checkRelativePath, mayBeUnsafePath, nulError, parseLine } from './syntax.ts';
 
 /**
  * De-dup works on (key line, variant) pairs instead of output strings: a
@@ -186,6 +186,10 @@ export class PlistExpander {
     // '$' and '..' are rare: native searches over the chunk find them, not a test per byte.
     let dollar = nextIndex(bytes, 36, 0);
     let dots = nextIndex(bytes, DOTS, 0);
+    // '/.' and '//' (a '.' or empty component, or a dotfile) are as rare.
+    let slashDot = nextIndex(bytes, SLASH_DOT, 0);
+    let slashes = nextIndex(bytes, SLASHES, 0);
+    let del = nextIndex(bytes, 127, 0);
     let k = 0;
     let s = 0;
     for (;;) {
@@ -194,18 +198,22 @@ export class PlistExpander {
       let high = 0;
       // Four bytes a step while none is a newline (the word test is the
       // classic has-a-zero-byte one, on the word xor '\n\n\n\n'); then bytes.
+      // Control bytes (tab, …) go to the path check: one has-less-than test per word.
+      let ctl = 0;
       for (; i + 4 <= end; i += 4) {
         const w = view.getInt32(i, true);
         const z = w ^ 0x0a0a0a0a;
         if (((z - 0x01010101) & ~z & 0x80808080) !== 0) break;
         h = (Math.imul(h, HASH_BASE) + w) | 0;
         high |= w;
+        ctl |= (w - 0x20202020) & ~w & 0x80808080;
       }
       for (; i < end; i++) {
         const c = bytes[i]!;
         if (c === 10) break;
         h = (Math.imul(h, HASH_BASE) + c) | 0;
         high |= c;
+        if (c < 32 || c === 127) ctl = 1;
       }
       let fp = fingerprint(h, i - s);
       if (dollar < i) {
@@ -216,6 +224,22 @@ export class PlistExpander {
       if (dots < i) {
         fp = SPECIAL;
         dots = nextIndex(bytes, DOTS, i);
+      }
+      // Paths the line check must see: '.' first, '/' last, '/.' or '//' inside.
+      if (slashDot < i) {
+        fp = SPECIAL;
+        slashDot = nextIndex(bytes, SLASH_DOT, i);
+      }
+      if (slashes < i) {
+        fp = SPECIAL;
+        slashes = nextIndex(bytes, SLASHES, i);
+      }
+      if (i > s && (bytes[s] === 46 || bytes[i - 1] === 47)) fp = SPECIAL;
+      // A control byte, DEL (rare: a native search), or a line long enough to hold a component over NAME_MAX.
+      if (ctl !== 0 || i - s > NAME_MAX) fp = SPECIAL;
+      if (del < i) {
+        fp = SPECIAL;
+        del = nextIndex(bytes, 127, i);
       }
       if (k === this.lineEnd.length) this.growLines();
       this.lineEnd[k] = i;
@@ -561,7 +585,7 @@ export class PlistExpander {
   private validate(s: string, isCommand: boolean, file: string, line: number): void {
     if (isCommand) parseLine(s, { file, line });
     // The common case, checked inline; the full check builds the message.
-    else if (s.charCodeAt(0) === 47 || s.includes('..')) checkRelativePath(s, { file, line });
+    else if (mayBeUnsafePath(s)) checkRelativePath(s, { file, line });
   }
 
   /** The one line that stands for the duplicates not reported one by one, if any. */
@@ -583,6 +607,8 @@ const COMMENT = Buffer.from('@comment ');
 const PKGDIR = Buffer.from('@pkgdir ');
 
 const DOTS = Buffer.from('..');
+const SLASH_DOT = Buffer.from('/.');
+const SLASHES = Buffer.from('//');
 // Not fingerprints (those have the variant bits clear): what `addBytes` does with a line instead.
 /** The line goes to `add`. */
 const SPECIAL = VARIANT_BITS;

@@ -1,4 +1,4 @@
-import { InputError } from '@mkpkg/platform';
+import { InputError, NAME_MAX, unsafePathReason } from '@mkpkg/platform';
 
 /**
  * PLIST syntax: a line is a file path relative to the prefix, or an
@@ -63,8 +63,14 @@ export function splitLink(arg: string): { src: string; dest: string } {
   return { src: arg.slice(0, m.index), dest: arg.slice(m.index + 1) };
 }
 
-/** Paths in a PLIST are relative to the prefix and may not climb out of it. */
+/**
+ * Paths in a PLIST are relative to the prefix, may not climb out of it and
+ * are written in one spelling only: the rule `mkpkg create` and `add` apply
+ * (unsafePathReason), so plist-expand never passes a line they refuse.
+ */
 export function checkRelativePath(path: string, at: Position, what = ''): void {
+  const reason = unsafePathReason(path);
+  if (reason === undefined) return;
   if (path === '') throw new InputError(`${what}path is empty`, { where: at });
   if (path.charCodeAt(0) === 47 /* / */) {
     throw new InputError(`${what}'${path}' is an absolute path; PLIST paths are relative to the prefix`, {
@@ -72,14 +78,27 @@ export function checkRelativePath(path: string, at: Position, what = ''): void {
       hint: `write it without the leading '/' (and without the prefix)`,
     });
   }
-  if (path.includes('..') && hasDotDot(path)) {
+  if (path.split('/').includes('..')) {
     throw new InputError(`${what}'${path}' has a '..' component; PLIST paths may not leave the prefix`, { where: at });
   }
+  const respelt = path.split('/').filter((c) => c !== '' && c !== '.').join('/');
+  const respell = respelt !== '' && respelt !== path && unsafePathReason(respelt) === undefined;
+  throw new InputError(`${what}'${path}' ${reason}`, { where: at, ...(respell ? { hint: `write the path as the file is named: ${respelt}` } : {}) });
 }
 
-function hasDotDot(path: string): boolean {
-  return path.split('/').includes('..');
+/**
+ * Whether a file line needs the full checkRelativePath: the common case
+ * (none of '/' first, '.' first, '/.', '//', '..', '/' last, a control
+ * character, more than NAME_MAX characters) is decided inline.
+ */
+export function mayBeUnsafePath(s: string): boolean {
+  const c0 = s.charCodeAt(0);
+  return s === '' || c0 === 47 || c0 === 46 || s.charCodeAt(s.length - 1) === 47 || s.includes('/.') || s.includes('//') || s.includes('..') ||
+    s.length > NAME_MAX || CONTROL.test(s);
 }
+
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\x00-\x1f\x7f]/;
 
 export function nulError(at: Position): InputError {
   return new InputError('NUL byte in line; a PLIST is text', { where: at, hint: 'regenerate the file; it may be binary or corrupt' });

@@ -41,7 +41,8 @@ describe('byte path equals string path', () => {
       'bin${BINARCHSUFFIX}/', 'lib${LIBARCHSUFFIX}/', 'include${INCARCHSUFFIX}/', '@comment bin/', '@comment ', '@pkgdir lib/',
       '@pkgdir ', '@link lib/isaexec bin/', '@pkgdir lib${LIBARCHSUFFIX}/', 'libexec/', 'bin/sub/', 'lib/amd64/amd64/', 'bint/',
       'bin', 'lib', 'share/é/', 'b.in/', 'lib/..x/', '@exec echo ', ''];
-    const tails = ['a', 'b', 'c', 'd/e', 'amd64/f', 'i86/g', 'ü', 'x.y', 'x..y', ''];
+    // No empty tail: a path ending in '/' is bad input, and most inputs should expand.
+    const tails = ['a', 'b', 'c', 'd/e', 'amd64/f', 'i86/g', 'ü', 'x.y', 'x..y', '.dot'];
     const platforms = platformVariants();
     const scopes = [{ enabled: true, bin: true, lib: true }, { enabled: true, bin: true, lib: false }, { enabled: false }] as const;
     let checked = 0;
@@ -63,7 +64,7 @@ describe('byte path equals string path', () => {
   });
   it('reports bad lines the same way and at the same line', async () => {
     const opts = sunos();
-    for (const bad of ['/usr/bin/x', 'bin/../x', '@pkgdir /x', '@pkgdir ', '@frob x', 'a${B']) {
+    for (const bad of ['/usr/bin/x', 'bin/../x', '@pkgdir /x', '@pkgdir ', '@frob x', 'a${B', 'share/./x', 'share//x', 'share/x/', './x']) {
       const input = `bin/a\nshare/b\n${bad}\nshare/c\n`;
       expect(() => viaLines(input, opts)).toThrow(/^P:3: /);
       await expect(viaBytes(input, opts, 1 << 16)).rejects.toThrow(/^P:3: /);

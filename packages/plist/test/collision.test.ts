@@ -22,8 +22,10 @@ function thueMorse(k: number, zero: string, one: string): string {
   return s;
 }
 
-const A = thueMorse(8, 'aaaa', 'bbbb');
-const B = thueMorse(8, 'bbbb', 'aaaa');
+// Words with a '/' inside: a 1024-character path must still be made of
+// components within NAME_MAX (plist-expand refuses longer ones, as create does).
+const A = thueMorse(8, 'a/aa', 'b/bb');
+const B = thueMorse(8, 'b/bb', 'a/aa');
 
 /** pkgsrc's de-dup by output string, with each line expanded on its own (no table shared between lines). */
 function reference(input: readonly string[], opts: ExpandOptions): { lines: string[]; warned: number } {

@@ -4,6 +4,7 @@ export {
   smfVarNames,
   smfMethodNames,
   smfSettingsFromVars,
+  smfEffectiveVars,
   smfLibSkipDirs,
 } from './settings.ts';
 export { type Substituted, smfSubstitutions, substitute, assertNoLeftoverTokens, parseFilesSubst, filesSubstFromVars, GENERIC_SUBST_VARS } from './subst.ts';

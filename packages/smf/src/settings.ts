@@ -91,6 +91,39 @@ const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.,+-]*$/;
 const FMRI_PREFIX_RE = /^[A-Za-z0-9][A-Za-z0-9_.,+-]*(\/[A-Za-z0-9][A-Za-z0-9_.,+-]*)*$/;
 
 /**
+ * smf.mk's defaults applied to the variables bmake reported (an empty value
+ * is an unset variable): the value the SMF code uses for each SMF variable,
+ * before validation. `mkpkg show-var` prints these, so what it shows is
+ * what a build uses.
+ */
+export function smfEffectiveVars(vars: ReadonlyMap<string, string>, ctx: { pkgbase: string; filesdir: string }): Map<string, string> {
+  const get = (k: string): string => (vars.get(k) ?? '').trim();
+  const out = new Map<string, string>();
+  const or = (k: string, dflt: string): string => {
+    const v = get(k) || dflt;
+    out.set(k, v);
+    return v;
+  };
+  const srcdir = or('SMF_SRCDIR', path.join(ctx.filesdir, 'smf'));
+  const manifest = or('SMF_MANIFEST', 'manifest.xml');
+  or('SMF_MANIFEST_SRC', path.join(srcdir, manifest));
+  const name = or('SMF_NAME', ctx.pkgbase.toLowerCase());
+  or('SMF_PREFIX', 'pkgsrc');
+  or('SMF_INSTANCES', 'default');
+  or('SMF_METHOD_SHELL', '/sbin/sh');
+  const pkgSmfDir = or('PKG_SMF_DIR', 'lib/svc');
+  const manifestDir = or('PKG_SMF_MANIFEST_DIR', `${pkgSmfDir}/manifest`);
+  const methodDir = or('PKG_SMF_METHOD_DIR', `${pkgSmfDir}/method`);
+  or('SMF_MANIFEST_FILE', `${manifestDir}/${name}.xml`);
+  out.set('SMF_METHODS', get('SMF_METHODS'));
+  for (const m of words(get('SMF_METHODS'))) {
+    or(`SMF_METHOD_SRC.${m}`, path.join(srcdir, `${m}.sh`));
+    or(`SMF_METHOD_FILE.${m}`, `${methodDir}/${m}`);
+  }
+  return out;
+}
+
+/**
  * Applies smf.mk's defaults to the variables bmake reported (an empty value
  * is an unset variable). Returns undefined when the package has no manifest,
  * as smf.mk does nothing then.
@@ -100,11 +133,13 @@ export function smfSettingsFromVars(
   ctx: { pkgbase: string; filesdir: string; wrkdir: string },
 ): SmfSettings | undefined {
   const get = (k: string): string => (vars.get(k) ?? '').trim();
-  const or = (k: string, dflt: string): string => get(k) || dflt;
+  // One place for the defaults: the ones show-var prints.
+  const eff = smfEffectiveVars(vars, ctx);
+  const val = (k: string): string => eff.get(k) ?? get(k);
 
-  const srcdir = or('SMF_SRCDIR', path.join(ctx.filesdir, 'smf'));
-  const manifest = or('SMF_MANIFEST', 'manifest.xml');
-  const manifestSrc = or('SMF_MANIFEST_SRC', path.join(srcdir, manifest));
+  const srcdir = val('SMF_SRCDIR');
+  const manifest = val('SMF_MANIFEST');
+  const manifestSrc = val('SMF_MANIFEST_SRC');
   const methodNames = words(get('SMF_METHODS'));
 
   if (!fs.existsSync(manifestSrc)) {
@@ -119,13 +154,13 @@ export function smfSettingsFromVars(
     });
   }
 
-  const name = or('SMF_NAME', ctx.pkgbase.toLowerCase());
+  const name = val('SMF_NAME');
   if (!NAME_RE.test(name)) {
     throw new InputError(`SMF_NAME '${name}' is not a valid service name`, {
       hint: 'use letters, digits and _ . , + - only (it is also the manifest file name)',
     });
   }
-  const prefix = or('SMF_PREFIX', 'pkgsrc');
+  const prefix = val('SMF_PREFIX');
   if (!FMRI_PREFIX_RE.test(prefix)) {
     throw new InputError(`SMF_PREFIX '${prefix}' is not a valid FMRI prefix`, {
       hint: "use names separated by '/', e.g. 'pkgsrc' or 'network/pkgsrc'",
@@ -137,15 +172,15 @@ export function smfSettingsFromVars(
   checkNames('SMF_INSTANCES', instances);
   checkNames('SMF_METHODS', methodNames);
 
-  const pkgSmfDir = relDir('PKG_SMF_DIR', or('PKG_SMF_DIR', 'lib/svc'));
-  const manifestDir = relDir('PKG_SMF_MANIFEST_DIR', or('PKG_SMF_MANIFEST_DIR', `${pkgSmfDir}/manifest`));
-  const methodDir = relDir('PKG_SMF_METHOD_DIR', or('PKG_SMF_METHOD_DIR', `${pkgSmfDir}/method`));
-  const manifestFile = relDir('SMF_MANIFEST_FILE', or('SMF_MANIFEST_FILE', `${manifestDir}/${name}.xml`));
+  const pkgSmfDir = relDir('PKG_SMF_DIR', val('PKG_SMF_DIR'));
+  const manifestDir = relDir('PKG_SMF_MANIFEST_DIR', val('PKG_SMF_MANIFEST_DIR'));
+  const methodDir = relDir('PKG_SMF_METHOD_DIR', val('PKG_SMF_METHOD_DIR'));
+  const manifestFile = relDir('SMF_MANIFEST_FILE', val('SMF_MANIFEST_FILE'));
 
   const methods = methodNames.map((m) => ({
     name: m,
-    src: or(`SMF_METHOD_SRC.${m}`, path.join(srcdir, `${m}.sh`)),
-    file: relDir(`SMF_METHOD_FILE.${m}`, or(`SMF_METHOD_FILE.${m}`, `${methodDir}/${m}`)),
+    src: val(`SMF_METHOD_SRC.${m}`),
+    file: relDir(`SMF_METHOD_FILE.${m}`, val(`SMF_METHOD_FILE.${m}`)),
   }));
 
   return {
@@ -155,13 +190,13 @@ export function smfSettingsFromVars(
     manifest,
     manifestSrc,
     methods,
-    methodShell: or('SMF_METHOD_SHELL', '/sbin/sh'),
+    methodShell: val('SMF_METHOD_SHELL'),
     srcdir,
     pkgSmfDir,
     manifestDir,
     methodDir,
     manifestFile,
-    pkgmandir: or('PKGMANDIR', 'man'),
+    pkgmandir: get('PKGMANDIR') || 'man',
     genericSubst: Object.fromEntries(GENERIC_SUBST_VARS.map((k) => [k, get(k)]).filter(([, v]) => v !== '')),
   };
 }
