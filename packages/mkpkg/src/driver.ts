@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { type Abi, BMAKE, type ProbeResult, bmakeVars, InputError, UserError, pkgMatch, probeCompiler, splitList } from '@mkpkg/platform';
-import { type AbiContext, abiEnv, abiToolVars, configureCommands, configureStyle, makeCommands, makeJobs } from './abienv.ts';
+import { type Abi, BMAKE, type ProbeResult, bmakeVars, InputError, UserError, parseAbi, pkgMatch, probeCompiler, splitList } from '@mkpkg/platform';
+import { evaluateAbi } from './abivars.ts';
+import { type AbiContext, abiEnv, configureCommands, configureStyle, makeCommands, makeJobs } from './abienv.ts';
 import { type CrossBuild, crossBuilds, crossNote, forcedCrossAbis, probeLanguages } from './cross.ts';
 import { checkDistfile, checkPatch, readDistinfo } from './distinfo.ts';
 import { extractArchive } from './extract.ts';
@@ -13,7 +14,7 @@ import { installPackage, makePackage, packageFile, publishPackage, stagePackageF
 import { checkWrkdirWritable, cookie, done, lazy, logFile, prefixOf, touch } from './workdir.ts';
 import { JobServer, takesJobserver } from './jobserver.ts';
 import { withLock } from './lock.ts';
-import { type PackageDir, type Vars, abiCmdVars, dependPatterns, get, isYes, loadPackage } from './pkgdir.ts';
+import { type PackageDir, type Vars, dependPatterns, get, isYes, loadPackage } from './pkgdir.ts';
 import { type Progress, makeProgress } from './progress.ts';
 import { PhaseFailure, type Step, logNote, runShell } from './run.ts';
 import { shQuote } from './shell.ts';
@@ -107,16 +108,30 @@ function batchFailure(err: unknown, p: PackageDir): unknown {
   return new UserError(`${err.summary}\n--- ${err.log} (BATCH: the whole log):\n${whole.replace(/\n?$/, '')}\n--- end of ${err.log}`);
 }
 
-/** Prints variables as bmake evaluates them for this package (with VAR=value and ABI= honoured). */
+/**
+ * Variables as bmake evaluates them for this package (VAR=value honoured).
+ * With ABI=32 or ABI=64 the values are that ABI's, from the same per-ABI
+ * evaluation the build uses: CC with -m32, LDFLAGS with the ABI's -L and
+ * run paths, MAKE_FLAGS and CONFIGURE_ARGS expanded with them.
+ */
 export async function showVars(dir: string, names: readonly string[], cmdVars: Readonly<Record<string, string>>, multiarch?: string): Promise<string[]> {
-  const p = await loadPackage(dir, { cmdVars, ...(multiarch !== undefined ? { cliMultiarch: multiarch } : {}) });
-  const abi = cmdVars['ABI'];
-  const v = abi !== undefined && p.abiVars.has(abi as Abi) ? (p.abiVars.get(abi as Abi) as Vars) : undefined;
+  // ABI chooses which evaluation to show; it is not a variable of the package's own evaluation.
+  const { ABI: abiArg, ...rest } = cmdVars;
+  const p = await loadPackage(dir, { cmdVars: abiArg === undefined ? cmdVars : rest, ...(multiarch !== undefined ? { cliMultiarch: multiarch } : {}) });
+  if (abiArg === undefined) {
+    if (names.every((n) => p.vars.has(n))) return names.map((n) => get(p.vars, n));
+    const r = await bmakeVars(p.makefile, names, { cwd: p.dir, cmdVars: p.cmdVars });
+    return names.map((n) => r.get(n) ?? '');
+  }
+  const abi = parseAbi(abiArg, 'ABI=');
+  const v = p.abiVars.get(abi);
   if (v && names.every((n) => v.has(n))) return names.map((n) => get(v, n));
-  if (names.every((n) => p.vars.has(n))) return names.map((n) => get(p.vars, n));
-  const extra = abi !== undefined && p.abiVars.has(abi as Abi) ? abiCmdVars(p.platform, p.multiarch, abi as Abi, p.abiWrksrc(abi as Abi)) : {};
-  const r = await bmakeVars(p.makefile, names, { cwd: p.dir, cmdVars: { ...extra, ...cmdVars } });
-  return names.map((n) => r.get(n) ?? '');
+  const cmdLine = p.abiCmdLine.get(abi);
+  // An ABI this build does not make (multiarch off): evaluated as it would be built on its own.
+  const e = cmdLine
+    ? { vars: await bmakeVars(p.makefile, names, { cwd: p.dir, cmdVars: cmdLine }) }
+    : await evaluateAbi({ makefile: p.makefile, cwd: p.dir, env: process.env, names, platform: p.platform, multiarch: p.multiarch, abi, wrksrc: p.abiWrksrc(abi), cmdVars: p.cmdVars });
+  return names.map((n) => get(e.vars, n));
 }
 
 /** Both paths name one file (a published hard link of the staged package). */
@@ -402,12 +417,7 @@ class Driver {
   private async packageTarget(abi: Abi, target: string, step: Step): Promise<void> {
     const p = this.p;
     if (!p.targets.has(target)) return;
-    const abiVars = {
-      ...p.cmdVars,
-      ...abiCmdVars(p.platform, p.multiarch, abi, p.abiWrksrc(abi)),
-      ...abiToolVars(step.env),
-      DESTDIR: p.stageDir(abi),
-    };
+    const abiVars = { ...(p.abiCmdLine.get(abi) as Record<string, string>), DESTDIR: p.stageDir(abi) };
     // Run from the package directory, as pkgsrc runs its targets.
     await runShell({ ...step, cwd: p.dir, label: `${target} (ABI ${abi})` }, bmakeTarget(p.makefile, abiVars, target));
   }

@@ -151,6 +151,9 @@ export function mergeStages(o: MergeOptions): MergeResult {
         fs.renameSync(from, to);
       }
     }
+    // Hard links inside a stage (bzip2, bunzip2 and bzcat share an inode)
+    // stay hard links in DESTDIR, so the package holds them as tar links.
+    const copiedInode = new Map<string, string>();
     const infoIndexes = new Set([o.infoDir, 'share/info', 'info'].map((d) => path.posix.join(prefixRel, d, 'dir')));
     for (const e of walk(st.root)) {
       // The info directory index belongs to the installed system, never to a package.
@@ -166,7 +169,16 @@ export function mergeStages(o: MergeOptions): MergeResult {
         continue;
       }
       if (e.kind === 'link') fs.symlinkSync(fs.readlinkSync(src), dst);
-      else fs.copyFileSync(src, dst);
+      else {
+        const st = fs.statSync(src);
+        const key = `${st.dev}:${st.ino}`;
+        const first = st.nlink > 1 ? copiedInode.get(key) : undefined;
+        if (first !== undefined) fs.linkSync(first, dst);
+        else {
+          fs.copyFileSync(src, dst);
+          if (st.nlink > 1) copiedInode.set(key, dst);
+        }
+      }
       origin.set(e.rel, st.abi);
       files++;
     }

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { InputError, platformFor } from '@mkpkg/platform';
-import { abiEnv, configureCommands, makeCommands } from '../src/abienv.ts';
+import { abiEnv, abiToolVars, configureCommands, makeCommands } from '../src/abienv.ts';
 import { checkDistfile, checkPatch, distfileLines, formatDistinfo, parseDistinfo, patchLine } from '../src/distinfo.ts';
 import { candidateUrls } from '../src/fetch.ts';
 import { withLock } from '../src/lock.ts';
@@ -75,11 +75,15 @@ describe('per-ABI environment and configure', () => {
   const ctx = (abi: '32' | '64') => ({ abi, platform, multiarch, vars, wrksrc: '/w/src', stage: `/w/.stage/${abi}` });
 
   test('ABI 32: -m32 on CC/CPP/LDFLAGS, its lib dir for -L/rpath and pkg-config', () => {
-    const env = abiEnv(ctx('32'), { PATH: '/usr/bin' });
+    const tools = abiToolVars(ctx('32'));
+    expect(tools['CC']).toBe('gcc -m32');
+    expect(tools['CPP']).toBe('gcc -m32 -E');
+    expect(tools['LDFLAGS']).toBe('-m32 -L/usr/pkg/lib/i86 -Wl,-rpath,/usr/pkg/lib/i86');
+    // The environment takes the tool variables from the ABI's evaluation, which had them on its command line.
+    const env = abiEnv({ ...ctx('32'), vars: new Map([...vars, ...Object.entries(tools)]) }, { PATH: '/usr/bin' });
     expect(env['ABI']).toBe('32');
     expect(env['CC']).toBe('gcc -m32');
-    expect(env['CPP']).toBe('gcc -m32 -E');
-    expect(env['LDFLAGS']).toContain('-m32 -L/usr/pkg/lib/i86 -Wl,-rpath,/usr/pkg/lib/i86');
+    expect(env['LDFLAGS']).toBe(tools['LDFLAGS']);
     expect(env['PKG_CONFIG_LIBDIR']).toBe('/usr/pkg/lib/i86/pkgconfig:/usr/pkg/share/pkgconfig');
     expect(env['LIBARCHSUFFIX']).toBe('/i86');
   });
