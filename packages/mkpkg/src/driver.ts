@@ -11,8 +11,9 @@ import { fetchOpts, listPatches, makesum } from './makesum.ts';
 import { pkgconfigWithRpath } from './pkgconfig.ts';
 import { finishInstall, printPlist } from './afterinstall.ts';
 import { installPackage, makePackage, packageFile, publishPackage, stagePackageFile } from './package.ts';
-import { checkWrkdirWritable, cookie, done, lazy, logFile, prefixOf, touch } from './workdir.ts';
+import { checkWrkdirWritable, lazy, logFile, prefixOf } from './workdir.ts';
 import { JobServer, takesJobserver } from './jobserver.ts';
+import { Cookies } from './cookies.ts';
 import { withLock } from './lock.ts';
 import { type PackageDir, type Vars, dependPatterns, get, isYes, loadPackage } from './pkgdir.ts';
 import { type Progress, makeProgress } from './progress.ts';
@@ -162,9 +163,12 @@ class Driver {
   private crossAbis: ReadonlyMap<Abi, CrossBuild> = new Map();
   /** Shared by the ABIs' builds with --parallel-abis (see jobserver.ts); made at the first build. */
   private jobserver: JobServer | undefined | null = null;
+  /** Phase cookies, each with the digest of its inputs (cookies.ts). */
+  readonly cookies: Cookies;
 
   constructor(p: PackageDir, o: DriverOptions) {
     this.p = p;
+    this.cookies = new Cookies(p);
     this.o = o;
     this.tty = o.tty ?? Boolean(process.stderr.isTTY);
     this.pkgname = get(p.vars, 'PKGNAME');
@@ -199,12 +203,12 @@ class Driver {
   async run(target: Target, out: (t: string) => void): Promise<void> {
     const p = this.p;
     const perAbi = ABI_PHASES.filter((ph) => reaches(target, ph) && ph !== 'install');
-    const allDone = (ph: AbiPhase) => p.abis.every((a) => done(cookie(p, ph, a)));
+    const allDone = (ph: AbiPhase) => p.abis.every((a) => this.cookies.done(ph, a));
     // stage-package-create leaves the package in the work area; package
     // and install-package publish it into ${PACKAGES}/All from there.
     const publish = target === 'package' || target === 'install-package';
     if (publish || target === 'stage-package-create') {
-      if (done(cookie(p, 'package')) && fs.existsSync(stagePackageFile(this.p))) {
+      if (this.cookies.done('package') && fs.existsSync(stagePackageFile(this.p))) {
         this.progress.note(`${this.pkgname}: package is up to date (${stagePackageFile(this.p)})`);
         if (publish && !sameFile(stagePackageFile(this.p), packageFile(this.p))) publishPackage(this.p, this.note);
         if (target === 'install-package') await installPackage(this.p, this.note);
@@ -262,13 +266,13 @@ class Driver {
       out(lines.map((l) => `${l}\n`).join(''));
       return;
     }
-    if (!done(cookie(p, 'install'))) {
+    if (!this.cookies.done('install')) {
       await finishInstall(p, this.note);
-      touch(cookie(p, 'install'));
+      this.cookies.touch('install');
     }
     if (!reaches(target, 'package')) return;
     await this.once('package', () => makePackage(p, this.note));
-    touch(cookie(p, 'package'));
+    this.cookies.touch('package');
     if (publish) publishPackage(p, this.note);
     if (target === 'install-package') await installPackage(this.p, this.note);
   }
@@ -357,7 +361,7 @@ class Driver {
 
   private async abiPhase(abi: Abi, phase: AbiPhase): Promise<void> {
     const p = this.p;
-    if (done(cookie(p, phase, abi))) return;
+    if (this.cookies.done(phase, abi)) return;
     const cross = this.crossAbis.get(abi);
     if (phase === 'test' && cross && !cross.runs) {
       // Not done, so not cookied: a later run on a host that can run it tests it.
@@ -370,9 +374,9 @@ class Driver {
     fs.rmSync(step.log, { force: true });
     logNote(step, `${phase} ${this.pkgname} for ABI ${abi} (WRKSRC ${step.cwd})`);
     // Running a phase again invalidates what came after it for this ABI.
-    for (const ph of ABI_PHASES.slice(ABI_PHASES.indexOf(phase) + 1)) fs.rmSync(cookie(p, ph, abi), { force: true });
-    fs.rmSync(cookie(p, 'install'), { force: true });
-    fs.rmSync(cookie(p, 'package'), { force: true });
+    for (const ph of ABI_PHASES.slice(ABI_PHASES.indexOf(phase) + 1)) this.cookies.remove(ph, abi);
+    this.cookies.remove('install');
+    this.cookies.remove('package');
     if (phase === 'extract') {
       fs.rmSync(p.abiWrkdir(abi), { recursive: true, force: true });
       fs.mkdirSync(p.abiWrkdir(abi), { recursive: true });
@@ -391,7 +395,7 @@ class Driver {
     else await this.builtin(abi, phase, step);
     await this.subst(abi, `post-${phase}`, step);
     await this.packageTarget(abi, `post-${phase}`, step);
-    touch(cookie(p, phase, abi));
+    this.cookies.touch(phase, abi);
   }
 
   /**

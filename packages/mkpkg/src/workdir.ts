@@ -8,12 +8,6 @@ export const cookie = (p: PackageDir, phase: string, abi?: Abi): string => path.
 export const logFile = (p: PackageDir, phase: string, abi?: Abi): string => path.join(p.wrkdir, '.logs', abi ? `${phase}-${abi}.log` : `${phase}.log`);
 export const destdirOf = (p: PackageDir): string => path.resolve(p.dir, get(p.vars, 'DESTDIR'));
 export const prefixOf = (v: Vars): string => get(v, 'PREFIX');
-export const done = (f: string): boolean => fs.existsSync(f);
-
-export function touch(f: string): void {
-  fs.mkdirSync(path.dirname(f), { recursive: true });
-  fs.writeFileSync(f, `${new Date().toISOString()}\n`);
-}
 
 /** Progress notes a phase writes for the user. */
 export type Note = (msg: string) => void;
