@@ -14,6 +14,7 @@ import { installPackage, makePackage, packageFile, publishPackage, stagePackageF
 import { checkWrkdirWritable, lazy, logFile, prefixOf } from './workdir.ts';
 import { JobServer, takesJobserver } from './jobserver.ts';
 import { Cookies } from './cookies.ts';
+import { describeAbiChoice } from './abichoice.ts';
 import { withLock } from './lock.ts';
 import { type PackageDir, type Vars, dependPatterns, get, isYes, loadPackage } from './pkgdir.ts';
 import { type Progress, makeProgress } from './progress.ts';
@@ -204,6 +205,11 @@ class Driver {
     const p = this.p;
     const perAbi = ABI_PHASES.filter((ph) => reaches(target, ph) && ph !== 'install');
     const allDone = (ph: AbiPhase) => p.abis.every((a) => this.cookies.done(ph, a));
+    if (target !== 'fetch' && target !== 'checksum') {
+      this.note(`${this.pkgname}: ${describeAbiChoice({
+        abis: p.abis, multiarch: p.multiarch, cliMultiarch: this.o.multiarch, mkconfMultiarch: get(p.vars, 'MULTIARCH'), useMultiarch: get(p.vars, 'USE_MULTIARCH'),
+      })}`);
+    }
     // stage-package-create leaves the package in the work area; package
     // and install-package publish it into ${PACKAGES}/All from there.
     const publish = target === 'package' || target === 'install-package';

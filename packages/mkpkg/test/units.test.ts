@@ -9,6 +9,7 @@ import { candidateUrls } from '../src/fetch.ts';
 import { withLock } from '../src/lock.ts';
 import { parseAssignments, shQuote, splitShellWords } from '../src/shell.ts';
 import { parseCmdVars } from '../src/commands/phases.ts';
+import { describeAbiChoice } from '../src/abichoice.ts';
 
 describe('shell words', () => {
   test('quotes and backslashes as the shell reads them', () => {
@@ -153,3 +154,18 @@ describe('fetch sites and locks', () => {
   });
 });
 
+
+describe('the line a build starts with', () => {
+  const inputs = { mkconfMultiarch: 'no', useMultiarch: 'bin lib' };
+  test('says which ABIs and why', () => {
+    const both = { enabled: true, bin: true, lib: true } as const;
+    expect(describeAbiChoice({ ...inputs, abis: ['32', '64'], multiarch: both, cliMultiarch: 'bin,lib' })).toBe('building ABIs 32 64 (--multiarch bin,lib)');
+    expect(describeAbiChoice({ ...inputs, abis: ['32', '64'], multiarch: both, mkconfMultiarch: 'yes' })).toBe('building ABIs 32 64 (MULTIARCH=yes, USE_MULTIARCH=bin lib)');
+  });
+  test('USE_MULTIARCH without MULTIARCH=yes: one ABI, and how to get both', () => {
+    expect(describeAbiChoice({ ...inputs, abis: ['64'], multiarch: { enabled: false } })).toBe(
+      'building ABI 64 only: USE_MULTIARCH is set but MULTIARCH is not yes in mk.conf; pass --multiarch bin,lib or set MULTIARCH=yes',
+    );
+    expect(describeAbiChoice({ ...inputs, useMultiarch: '', abis: ['64'], multiarch: { enabled: false } })).toBe('building ABI 64 only: the package sets no USE_MULTIARCH');
+  });
+});
