@@ -267,7 +267,7 @@ class Driver {
     }
     if (!installing) return;
     if (target === 'print-plist') {
-      const lines = await printPlist(p);
+      const lines = await printPlist(p, this.note);
       this.progress.stop();
       out(lines.map((l) => `${l}\n`).join(''));
       return;

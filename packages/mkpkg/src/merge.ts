@@ -98,6 +98,36 @@ export function genericHeader(genericRel: string, perAbi: Readonly<Partial<Recor
   return lines.join('\n');
 }
 
+/**
+ * Headers (below PREFIX/include) that the ABIs installed with different
+ * content, relative to PREFIX: what a PLIST must write
+ * include${INCARCHSUFFIX}/<name> for the merge to accept.
+ */
+export function differingHeaders(stages: readonly StageTree[], prefixRel: string, platform: Platform): string[] {
+  const inc = path.join(prefixRel, 'include');
+  const out = new Set<string>();
+  const first = stages[0];
+  if (!first) return [];
+  for (const e of walk(path.join(first.root, inc))) {
+    if (e.kind === 'dir') continue;
+    const a = path.join(first.root, inc, e.rel);
+    for (const st of stages.slice(1)) {
+      const b = path.join(st.root, inc, e.rel);
+      if ((fs.existsSync(b) || isLink(b)) && !sameEntry(a, b)) {
+        out.add(`include/${e.rel}`);
+        break;
+      }
+    }
+  }
+  // An earlier merge already moved each ABI's copy to include/<isa>/.
+  for (const st of stages) {
+    const sfx = platform.suffixes[st.abi].inc;
+    if (sfx === '') continue;
+    for (const e of walk(path.join(st.root, inc + sfx))) if (e.kind !== 'dir') out.add(`include/${e.rel}`);
+  }
+  return [...out].sort();
+}
+
 function sameEntry(a: string, b: string): boolean {
   const sa = fs.lstatSync(a);
   const sb = fs.lstatSync(b);
