@@ -1,4 +1,4 @@
-import yargs from 'yargs';
+import { createRequire } from 'node:module';
 import { hideBin } from 'yargs/helpers';
 import { runMain } from '@mkpkg/platform';
 import { platformCommand } from './commands/platform.ts';
@@ -15,6 +15,10 @@ function commandWord(argv: readonly string[]): string | undefined {
   }
   return undefined;
 }
+
+// yargs' CommonJS build: its ESM build wraps help text in the middle of
+// words (cliui's ESM entry has no word-aware wrap).
+const yargs = createRequire(import.meta.url)('yargs') as typeof import('yargs').default;
 
 const OWN = new Set(['platform', 'init-tree', 'show-var', ...TARGETS]);
 
@@ -48,6 +52,7 @@ await runMain('mkpkg', async () => {
       process.exit(2);
     })
     .help()
+    .wrap(Math.min(100, yargs().terminalWidth() || 80))
     .version(false)
     .parseAsync();
 });

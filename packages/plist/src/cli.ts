@@ -19,6 +19,8 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
 await runMain(PROG, async () => {
   const argv = await yargs(hideBin(process.argv))
     .scriptName(PROG)
+    // The ESM build of yargs wraps in the middle of words; the lines below are short enough unwrapped.
+    .wrap(null)
     .usage(
       '$0 [options] [PLIST ...]\n\n' +
         'Expands a single-arch PLIST into the multiarch PLIST (stdin when no file or "-").\n' +
