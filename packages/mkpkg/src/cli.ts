@@ -3,7 +3,7 @@ import { hideBin } from 'yargs/helpers';
 import { runMain } from '@mkpkg/platform';
 import { platformCommand } from './commands/platform.ts';
 import { phaseCommands } from './commands/phases.ts';
-import { initTree } from './inittree.ts';
+import { initTree, initTreeReport } from './inittree.ts';
 import { TARGETS } from './driver.ts';
 
 /** The first word that is not an option (or an option's argument): the command. */
@@ -37,10 +37,10 @@ await runMain('mkpkg', async () => {
     .command(phaseCommands)
     .command({
       command: 'init-tree <dir>',
-      describe: 'lay out a tree (mk/, distfiles/, packages/) for package directories DIR/<category>/<name>',
+      describe: 'lay out a tree (mk/, mk.conf, distfiles/, packages/, pkgtools/isaexec) for package directories DIR/<category>/<name>',
       builder: (y) => y.positional('dir', { type: 'string', demandOption: true }),
       handler: (a) => {
-        initTree(a.dir as string);
+        process.stdout.write(initTreeReport(a.dir as string, initTree(a.dir as string)));
       },
     })
     .command(pkgCommands)

@@ -9,7 +9,7 @@ export { checkElf, abiOfPath, type ElfCheckOptions } from './elfcheck.ts';
 export { extractArchive, archiveKind } from './extract.ts';
 export { fetchDistfile, candidateUrls } from './fetch.ts';
 export { withLock } from './lock.ts';
-export { initTree, GLUE_DIR } from './inittree.ts';
+export { initTree, initTreeReport, GLUE_DIR } from './inittree.ts';
 export { shQuote, splitShellWords, parseAssignments } from './shell.ts';
 export { pkgconfigWithRpath } from './pkgconfig.ts';
 export { infoFragments } from './infofiles.ts';
