@@ -16,7 +16,7 @@ const work = (...p: string[]) => path.join(tree.pkgDir(PKG), 'work', ...p);
 const PROGRAMS = ['twin', 'untwin', 'twincat'];
 
 beforeAll(async () => {
-  tree = await makeTree([PKG, 'pkgtools/isaexec']);
+  tree = await makeTree([PKG, 'pkgtools/isaexec', 'devel/libmulti']);
   const isa = await tree.mkpkg('pkgtools/isaexec', ['package']);
   if (isa.exitCode !== 0) throw new Error(explain('mkpkg package in pkgtools/isaexec', isa));
   build = await tree.mkpkg(PKG, ['--multiarch', 'bin,lib', 'package']);
@@ -69,6 +69,9 @@ describe('show-var prints what the build uses', () => {
     expect(await show('CC', '64')).toMatch(/ -m64$/);
     expect(await show('LDFLAGS', '32')).toContain('-m32 -L/usr/pkg/lib/i86 -Wl,-rpath,/usr/pkg/lib/i86');
     expect(await show('MAKE_FLAGS', '32')).toMatch(/CC=.*-m32 .*LDFLAGS=-m32\\ -L\/usr\/pkg\/lib\/i86/);
+    // GNU configure: what mkpkg adds for the ABI, then the package's own.
+    const conf = await tree.mkpkg('devel/libmulti', ['--multiarch', 'bin,lib', 'show-var', 'CONFIGURE_ARGS', 'ABI=32', 'CONFIGURE_ARGS=--disable-nls']);
+    expect(conf.stdout.trim()).toMatch(/^--prefix=\/usr\/pkg --build=i686-pc-linux-gnu .*--libdir=\/usr\/pkg\/lib\/i86 --bindir=\/usr\/pkg\/bin\/i86 .*--disable-nls$/);
     const plain = await tree.mkpkg(PKG, ['show-var', 'CC']);
     expect(plain.stdout.trim()).not.toMatch(/-m(32|64)/);
   });

@@ -2,7 +2,7 @@ import os from 'node:os';
 import { type Abi, type Multiarch, type Platform, compilerAbiFlag, gnuTriplet, splitList } from '@mkpkg/platform';
 import type { CrossBuild } from './cross.ts';
 import { type Vars, get, isYes } from './pkgdir.ts';
-import { shQuote } from './shell.ts';
+import { shQuote, splitShellWords } from './shell.ts';
 
 /** Everything a per-ABI phase needs to know, from one ABI's variables. */
 export interface AbiContext {
@@ -210,4 +210,23 @@ export function makeCommands(c: AbiContext, phase: MakePhase, sharing = 1, jobse
     target,
   ];
   return dirs.map((dir) => ({ dir, cmd: words.filter(Boolean).join(' ') }));
+}
+
+/**
+ * The arguments configure (GNU_CONFIGURE) or cmake (USE_CMAKE) gets for this
+ * ABI: what mkpkg adds (prefix, the ABI's triplet and directories) followed
+ * by the package's CONFIGURE_ARGS or CMAKE_ARGS. `show-var CONFIGURE_ARGS
+ * ABI=32` prints these, since they are what the build uses.
+ */
+export function effectiveConfigureArgs(c: AbiContext): { name: 'CONFIGURE_ARGS' | 'CMAKE_ARGS'; value: string } | undefined {
+  const style = configureStyle(c.vars);
+  if (style !== 'gnu' && style !== 'cmake') return undefined;
+  const one = new Map(c.vars);
+  one.set('CONFIGURE_ENV', '');
+  one.set('CONFIGURE_DIRS', '.');
+  const [first] = configureCommands({ ...c, vars: one });
+  if (!first) return undefined;
+  const words = splitShellWords(first.cmd).slice(1);
+  if (style === 'cmake') words.pop(); // the source directory
+  return { name: style === 'cmake' ? 'CMAKE_ARGS' : 'CONFIGURE_ARGS', value: words.map(shQuote).join(' ') };
 }

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { type Abi, BMAKE, type ProbeResult, bmakeVars, InputError, UserError, parseAbi, pkgMatch, probeCompiler, splitList } from '@mkpkg/platform';
 import { evaluateAbi } from './abivars.ts';
-import { type AbiContext, abiEnv, configureCommands, configureStyle, makeCommands, makeJobs } from './abienv.ts';
+import { type AbiContext, abiEnv, configureCommands, configureStyle, effectiveConfigureArgs, makeCommands, makeJobs } from './abienv.ts';
 import { type CrossBuild, crossBuilds, crossNote, forcedCrossAbis, probeLanguages } from './cross.ts';
 import { checkDistfile, checkPatch, readDistinfo } from './distinfo.ts';
 import { extractArchive } from './extract.ts';
@@ -16,7 +16,7 @@ import { JobServer, takesJobserver } from './jobserver.ts';
 import { Cookies } from './cookies.ts';
 import { describeAbiChoice } from './abichoice.ts';
 import { withLock } from './lock.ts';
-import { type PackageDir, type Vars, dependPatterns, get, isYes, loadPackage } from './pkgdir.ts';
+import { PACKAGE_VARS, type PackageDir, type Vars, dependPatterns, get, isYes, loadPackage } from './pkgdir.ts';
 import { type Progress, makeProgress } from './progress.ts';
 import { PhaseFailure, type Step, logNote, runShell } from './run.ts';
 import { shQuote } from './shell.ts';
@@ -126,14 +126,16 @@ export async function showVars(dir: string, names: readonly string[], cmdVars: R
     return names.map((n) => r.get(n) ?? '');
   }
   const abi = parseAbi(abiArg, 'ABI=');
-  const v = p.abiVars.get(abi);
-  if (v && names.every((n) => v.has(n))) return names.map((n) => get(v, n));
   const cmdLine = p.abiCmdLine.get(abi);
-  // An ABI this build does not make (multiarch off): evaluated as it would be built on its own.
-  const e = cmdLine
-    ? { vars: await bmakeVars(p.makefile, names, { cwd: p.dir, cmdVars: cmdLine }) }
-    : await evaluateAbi({ makefile: p.makefile, cwd: p.dir, env: process.env, names, platform: p.platform, multiarch: p.multiarch, abi, wrksrc: p.abiWrksrc(abi), cmdVars: p.cmdVars });
-  return names.map((n) => get(e.vars, n));
+  // An ABI this build does not make (multiarch off) is evaluated as it would be built on its own.
+  const v: Vars =
+    p.abiVars.get(abi) ??
+    (await evaluateAbi({ makefile: p.makefile, cwd: p.dir, env: process.env, names: PACKAGE_VARS, platform: p.platform, multiarch: p.multiarch, abi, wrksrc: p.abiWrksrc(abi), cmdVars: p.cmdVars })).vars;
+  const others = names.filter((n) => !v.has(n));
+  const more = others.length > 0 ? await bmakeVars(p.makefile, others, { cwd: p.dir, cmdVars: cmdLine ?? p.cmdVars }) : new Map<string, string>();
+  // The configure arguments the build uses include what mkpkg adds for the ABI.
+  const conf = effectiveConfigureArgs({ abi, platform: p.platform, multiarch: p.multiarch, vars: v, wrksrc: p.abiWrksrc(abi), stage: p.stageDir(abi) });
+  return names.map((n) => (conf && n === conf.name ? conf.value : v.has(n) ? get(v, n) : (more.get(n) ?? '')));
 }
 
 /** Both paths name one file (a published hard link of the staged package). */
