@@ -53,7 +53,10 @@ XARGS?=			xargs
 
 # install(1): BSD-compatible options (-c, -d, -m, -o, -g, -s). Solaris'
 # /usr/bin/install is not; GNU's is found as ginstall there.
-INSTALL?=		${:!command -v ginstall || command -v install || echo install!}
+# Looked up once per parse (a lazy ${:!…!} would run at every expansion).
+.if !defined(INSTALL)
+INSTALL!=		command -v ginstall || command -v install || echo install
+.endif
 COPY?=			-c
 # pkgsrc strips programs at install unless INSTALL_UNSTRIPPED is set.
 .if defined(INSTALL_UNSTRIPPED) && !empty(INSTALL_UNSTRIPPED:M[yY][eE][sS])
@@ -71,18 +74,21 @@ SHAREMODE?=		${NONBINMODE}
 MANMODE?=		${NONBINMODE}
 DOCMODE?=		${NONBINMODE}
 LIBMODE?=		${NONBINMODE}
-.if ${:!id -u!} == 0
+_MKPKG_UID!=		id -u
+.if ${_MKPKG_UID} == 0
 BINOWN?=		root
 BINGRP?=		root
-.else
-BINOWN?=		${:!id -un!}
-BINGRP?=		${:!id -gn!}
+.elif !defined(BINOWN) || !defined(BINGRP)
+_MKPKG_USER!=		id -un
+_MKPKG_GROUP!=		id -gn
+BINOWN?=		${_MKPKG_USER}
+BINGRP?=		${_MKPKG_GROUP}
 .endif
 SHAREOWN?=		${BINOWN}
 SHAREGRP?=		${BINGRP}
 MANOWN?=		${BINOWN}
 MANGRP?=		${BINGRP}
-.if ${:!id -u!} == 0
+.if ${_MKPKG_UID} == 0
 _MKPKG_OWN.bin=		-o ${BINOWN} -g ${BINGRP}
 _MKPKG_OWN.share=	-o ${SHAREOWN} -g ${SHAREGRP}
 _MKPKG_OWN.man=		-o ${MANOWN} -g ${MANGRP}
