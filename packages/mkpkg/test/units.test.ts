@@ -10,6 +10,7 @@ import { withLock } from '../src/lock.ts';
 import { parseAssignments, shQuote, splitShellWords } from '../src/shell.ts';
 import { parseCmdVars } from '../src/commands/phases.ts';
 import { describeAbiChoice } from '../src/abichoice.ts';
+import { misplacedLibraries, misplacedMessage, oneAbiMessage, oneAbiPrograms } from '../src/abilayout.ts';
 
 describe('shell words', () => {
   test('quotes and backslashes as the shell reads them', () => {
@@ -167,5 +168,27 @@ describe('the line a build starts with', () => {
       'building ABI 64 only: USE_MULTIARCH is set but MULTIARCH is not yes in mk.conf; pass --multiarch bin,lib or set MULTIARCH=yes',
     );
     expect(describeAbiChoice({ ...inputs, useMultiarch: '', abis: ['64'], multiarch: { enabled: false } })).toBe('building ABI 64 only: the package sets no USE_MULTIARCH');
+  });
+});
+
+describe('where each ABI put its files', () => {
+  const platform = platformFor('Linux');
+  test("a 32-bit library in lib/ (ABI 64's directory, where lib/../lib lands) or in a multi-os directory", () => {
+    const found = misplacedLibraries('32', ['lib/libffi.so.8', 'lib/i86/libok.so.1', 'lib/lib32/libffi.a', 'lib/pkgconfig/libffi.pc', 'lib32/libx.so'], { platform, libDirs: ['lib'] });
+    expect(found.map((f) => [f.path, f.why, f.expected])).toEqual([
+      ['lib/libffi.so.8', 'other-abi', 'lib/i86'],
+      ['lib/lib32/libffi.a', 'multi-os', 'lib/i86'],
+      ['lib32/libx.so', 'multi-os', 'lib/i86'],
+    ]);
+    expect(misplacedMessage(found).hint).toContain('--disable-multi-os-directory');
+    // ABI 64 owns lib/: its libraries there are in place; lib64 is not.
+    expect(misplacedLibraries('64', ['lib/libffi.so.8', 'lib64/libffi.so.8'], { platform, libDirs: ['lib'] }).map((f) => f.path)).toEqual(['lib64/libffi.so.8']);
+  });
+
+  test('a program one ABI lacks is named with the ABI and the path it lacks; skip dirs are left alone', () => {
+    const files = ['bin/i86/tiff2pdf', 'bin/amd64/tiff2pdf', 'bin/amd64/tiffgt', 'bin/amd64/extra/x', 'lib/libtiff.so'];
+    const found = oneAbiPrograms(files, { platform, binDirs: ['bin', 'sbin'], skipBinDirs: ['bin/amd64/extra'] });
+    expect(found).toEqual([{ line: 'bin/tiffgt', paths: ['bin/amd64/tiffgt'], has: ['64'], lacks: ['32'], missing: ['bin/i86/tiffgt'] }]);
+    expect(oneAbiMessage(found).message).toContain('bin/tiffgt: ABI 32 did not install bin/i86/tiffgt (missing); only ABI 64 built it');
   });
 });
