@@ -91,12 +91,14 @@ describe("pkgsrc's tool variables in an ordinary do-install", () => {
 
   test('each tool variable is a command, as in pkgsrc', async () => {
     const names = ['INSTALL_PROGRAM', 'INSTALL_SCRIPT_DIR', 'LN', 'RM', 'MKDIR', 'SED', 'CP', 'MV', 'CHMOD', 'TOUCH', 'ECHO', 'TEST', 'BUILD_MAKE_CMD', 'INSTALL_MAKE_CMD'];
-    for (const n of names) {
-      const r = await tree.mkpkg(PKG, ['show-var', n]);
-      expect(r.stdout.trim(), n).not.toBe('');
-    }
-    expect((await tree.mkpkg(PKG, ['show-var', 'MKDIR'])).stdout.trim()).toBe('mkdir -p');
-    expect((await tree.mkpkg(PKG, ['show-var', 'BUILD_MAKE_CMD'])).stdout).toMatch(/^env .*CC=.* -f Makefile$/m);
+    // One real bmake run over the package Makefile, as the glue sees it.
+    const r = await run('bmake', ['-f', 'Makefile', ...names.flatMap((n) => ['-v', n])], { cwd: tree.pkgDir(PKG), env: { ...process.env, ...tree.env } });
+    expect(r.exitCode, explain('bmake -v', r)).toBe(0);
+    const values = new Map(names.map((n, i) => [n, r.stdout.split('\n')[i] ?? '']));
+    for (const n of names) expect(values.get(n), n).not.toBe('');
+    expect(values.get('MKDIR')).toBe('mkdir -p');
+    expect(values.get('INSTALL_PROGRAM')).toMatch(/install -c -s .*-m 755$/);
+    expect(values.get('BUILD_MAKE_CMD')).toMatch(/^env .*CC=.* -f Makefile$/);
   });
 });
 
