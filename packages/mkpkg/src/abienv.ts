@@ -12,7 +12,7 @@ export interface AbiContext {
   readonly vars: Vars;
   readonly wrksrc: string;
   readonly stage: string;
-  /** Set when this ABI is built as a cross build (SPEC §6.1). */
+  /** Set when this ABI is built as a cross build (see the package README, "Cross builds"). */
   readonly cross?: CrossBuild | undefined;
 }
 
