@@ -1,5 +1,5 @@
 #!/bin/sh
-# isaexec (SPEC §7) against real gcc -m32/-m64 targets: which ISA runs, how
+# isaexec (see isaexec.1) against real gcc -m32/-m64 targets: which ISA runs, how
 # it is reached, that argv/envp/pid/exit status pass through untouched, and
 # every failure's status and message.  $BUILD holds the binary under test;
 # $VALGRIND, when set, is put in front of every invocation of the hard link.

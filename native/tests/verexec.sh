@@ -1,5 +1,5 @@
 #!/bin/sh
-# verexec (SPEC §8) with real executables: which version runs, the ISA
+# verexec (see verexec.1) with real executables: which version runs, the ISA
 # suffixes, the overrides, every failure's status and message, -l and -w,
 # and that argv/envp/pid/exit status pass through.  Also the C version
 # comparator against the shared vectors and as a total preorder.  $BUILD

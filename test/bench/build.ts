@@ -2,7 +2,7 @@
 // for both ABIs in sequence, for both with --parallel-abis, and a re-run
 // with every phase done (the same command as the build before it, which must
 // change no file). Ratios are against the one-ABI build measured in the same
-// run (SPEC §10: parallel ≤ 1.6×; re-run < 1 s of mkpkg's time).
+// run (goals: parallel ≤ 1.6×; re-run < 1 s of mkpkg's time).
 // Then the same three builds of an autoconf package with a real configure
 // script (generated at benchmark time, see autoconf-project.ts), whose
 // configure takes seconds per ABI as real projects' do.

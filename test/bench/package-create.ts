@@ -1,6 +1,6 @@
 /**
  * Package creation against `tar -czf` of the same staged tree, measured in
- * the same run (SPEC §10: ratio ≤ 0.75 with 2 cores, mkpkg's peak RSS
+ * the same run (goals: ratio ≤ 0.75 with 2 cores, mkpkg's peak RSS
  * < 150 MB), on two trees:
  *
  * * text-heavy, like a big staged package (issue 17): 3,272 small text

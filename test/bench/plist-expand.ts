@@ -1,6 +1,6 @@
 /**
  * plist-expand speed and memory against `awk '{print}'` on the same file,
- * measured in the same run (SPEC §10: ratio ≤ 10 on 1M lines and on the same
+ * measured in the same run (goals: ratio ≤ 10 on 1M lines and on the same
  * file four times over; the 4× input ≤ 4.5× the time and ≤ 1.1× the peak RSS
  * of the 1× input, with stderr to a file and to a slowly read pipe). Input and output are streamed; what
  * grows is the de-dup table, which exact de-dup cannot do without (it must

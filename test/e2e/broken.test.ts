@@ -104,6 +104,31 @@ const MISTAKES: Mistake[] = [
     expect: [/lib\/i86\/libwrong\.so\.1/, /64-bit|ELFCLASS64|class/i],
   },
   {
+    name: 'one-abi-program-listed',
+    what: 'a program only ABI 64 builds, listed by its ABI path as a fold of that tree would (no @link would be made)',
+    apply: async (dir) => {
+      await edit(
+        path.join(dir, 'Makefile'),
+        beforeInclude('post-install:\n\tif [ "${ABI}" = 32 ]; then rm -f ${DESTDIR}${PREFIX}/bin${BINARCHSUFFIX}/multiinfo; fi\n'),
+      );
+      await edit(path.join(dir, 'PLIST'), (t) => t.replace('bin/multiinfo\n', 'bin/amd64/multiinfo\n'));
+    },
+    expect: [/bin\/multiinfo: ABI 32 did not install bin\/i86\/multiinfo/, /only ABI 64 built it/, /MULTIARCH_SKIP_DIRS\.bin/, /disable the option/],
+  },
+  {
+    name: 'multi-os-directory',
+    what: "ABI 32's library in libtool's multi-os directory lib/lib32 (libffi without --disable-multi-os-directory)",
+    apply: (dir) =>
+      edit(
+        path.join(dir, 'Makefile'),
+        beforeInclude(
+          'post-install:\n' +
+            '\tif [ "${ABI}" = 32 ]; then mkdir -p ${DESTDIR}${PREFIX}/lib/lib32 && mv ${DESTDIR}${PREFIX}/lib/i86/libmulti.so* ${DESTDIR}${PREFIX}/lib/lib32/; fi\n',
+        ),
+      ),
+    expect: [/lib\/lib32\/libmulti\.so\.1\.0: ABI 32's library is in a multi-os directory instead of lib\/i86\//, /--disable-multi-os-directory/],
+  },
+  {
     name: 'missing-dependency',
     what: 'a DEPENDS entry that is not installed',
     apply: (dir) => edit(path.join(dir, 'Makefile'), beforeInclude('DEPENDS+=\tnosuchlib>=2.0:../../devel/nosuchlib\n')),
@@ -133,6 +158,22 @@ describe('a deliberately wrong package fails with the right message', () => {
     expect(r.exitCode, explain(`mkpkg package with ${m.what}`, r)).toBe(1);
     for (const re of m.expect) expect(r.all, `${m.what}: message should match ${re}`).toMatch(re);
     expect(await exists(path.join(tree.packages, 'All', 'libmulti-1.0.tgz')), 'no package written').toBe(false);
+  });
+
+  test('print-plist on the header conflict writes include${INCARCHSUFFIX}/ for the header that differs, and says so', async () => {
+    const r = await tree.mkpkg('broken/header-conflict', ['--multiarch', 'bin,lib', 'print-plist']);
+    expect(r.exitCode, explain('mkpkg print-plist', r)).toBe(0);
+    const lines = r.stdout.split('\n');
+    expect(lines[0]).toBe('@comment $NetBSD$');
+    expect(lines).toContain('include${INCARCHSUFFIX}/multi-config.h');
+    expect(lines).toContain('include/multi.h');
+    expect(lines.filter((l) => /^include\/(i86|amd64)\//.test(l))).toEqual([]);
+    expect(r.stderr).toMatch(/header\(s\) differ between the ABIs; listed as include\$\{INCARCHSUFFIX\}\/multi-config\.h/);
+    // What it printed passes: the package builds with it.
+    await fs.writeFile(path.join(tree.pkgDir('broken/header-conflict'), 'PLIST'), r.stdout);
+    const again = await tree.mkpkg('broken/header-conflict', ['--multiarch', 'bin,lib', 'package']);
+    expect(again.exitCode, explain('mkpkg package with the printed PLIST', again)).toBe(0);
+    await fs.rm(path.join(tree.packages, 'All', 'libmulti-1.0.tgz'));
   });
 
   test('control: the unmodified package passes the checksum its mutated copy fails', async () => {

@@ -1,4 +1,4 @@
-// The cross path (SPEC §6.1) forced with MULTIARCH_CROSS_ABIS=32, so it is
+// The cross path (packages/mkpkg/README.md, "Cross builds") forced with MULTIARCH_CROSS_ABIS=32, so it is
 // exercised on every host: an autoconf package (configure made by the real
 // autoconf), a CMake package and a plain-make package build both ABIs, no
 // 32-bit program runs while they build, and every object under a 32-bit

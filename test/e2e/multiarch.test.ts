@@ -162,6 +162,8 @@ describe('build: mkpkg --multiarch bin,lib package', () => {
     const r = await tree.mkpkg('devel/libmulti', ['--multiarch', 'bin,lib', 'print-plist']);
     expect(r.exitCode, explain('mkpkg print-plist', r)).toBe(0);
     const lines = r.stdout.split('\n');
+    expect(lines[0]).toBe('@comment $NetBSD$');
+    expect(lines).toContain('include${INCARCHSUFFIX}/multi-config.h');
     expect(lines).toContain('bin/multiinfo');
     expect(lines).toContain('lib/libmulti.so.1.0');
     expect(lines.filter((l) => /^(bin|lib)\/(i86|amd64)\//.test(l))).toEqual([]);

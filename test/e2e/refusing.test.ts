@@ -1,5 +1,5 @@
 // A host that links 32-bit programs but whose kernel refuses to run them
-// (SPEC §6.1), stood in for by test/lib/refusing.ts on any Linux that gives
+// (packages/mkpkg/README.md, "Cross builds"), stood in for by test/lib/refusing.ts on any Linux that gives
 // a user namespace its own binfmt_misc: the real kernel answers ENOEXEC for
 // the real 32-bit files. mkpkg's probe must say so with both remedies, and
 // mkpkg must build both ABIs anyway (ABI 32 as a cross build), skip ABI 32's

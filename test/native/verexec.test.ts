@@ -108,7 +108,7 @@ describe('C and TypeScript dewey ordering agree', () => {
   });
 });
 
-describe('verexec -l ranks a directory as SPEC §8 says', () => {
+describe('verexec -l ranks a directory as verexec(1) says', () => {
   it('matches the ranking written out in TypeScript on 300 random names', async () => {
     const dir = join(tmp, 'rank');
     const target = join(tmp, 'prog');
@@ -123,7 +123,7 @@ describe('verexec -l ranks a directory as SPEC §8 says', () => {
     }
     for (const n of names) await symlink(target, join(dir, 'perl', n));
 
-    // SPEC §8: candidates are unsuffixed names and those for the ABI in use
+    // verexec(1): candidates are unsuffixed names and those for the ABI in use
     // (64 here); dewey order, then suffixed over unsuffixed, then more
     // components, then the greater name in byte order.
     const split = (n: string): { version: string; abi?: '32' | '64' } => {

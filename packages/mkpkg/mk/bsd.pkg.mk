@@ -3,6 +3,7 @@
 # evaluates these variables with bmake and calls the package's own
 # pre-/do-/post-<phase> targets.
 .include "${.PARSEDIR}/bsd.prefs.mk"
+.include "${.PARSEDIR}/tools.mk"
 
 .if defined(DISTNAME)
 PKGNAME?=		${DISTNAME}

@@ -2,7 +2,7 @@ import os from 'node:os';
 import { type Abi, type Multiarch, type Platform, compilerAbiFlag, gnuTriplet, splitList } from '@mkpkg/platform';
 import type { CrossBuild } from './cross.ts';
 import { type Vars, get, isYes } from './pkgdir.ts';
-import { shQuote } from './shell.ts';
+import { shQuote, splitShellWords } from './shell.ts';
 
 /** Everything a per-ABI phase needs to know, from one ABI's variables. */
 export interface AbiContext {
@@ -12,16 +12,24 @@ export interface AbiContext {
   readonly vars: Vars;
   readonly wrksrc: string;
   readonly stage: string;
-  /** Set when this ABI is built as a cross build (SPEC §6.1). */
+  /** Set when this ABI is built as a cross build (see the package README, "Cross builds"). */
   readonly cross?: CrossBuild | undefined;
 }
 
+/** The variables mkpkg sets for each ABI on bmake's command line and in the environment. */
+export const TOOL_VARS = ['CC', 'CXX', 'CPP', 'CFLAGS', 'CXXFLAGS', 'CPPFLAGS', 'LDFLAGS'] as const;
+/** What the ABI's tool variables are computed from. */
+export const TOOL_INPUTS = [...TOOL_VARS, 'LOCALBASE', 'PREFIX'] as const;
+
 /**
- * The per-ABI environment (SPEC §6): ABI and the suffixes, the compiler ABI
- * flag on CC/CXX/CPP/LDFLAGS, and library search and run paths into the
- * ABI's own lib directory under LOCALBASE.
+ * The ABI's tool variables: the values the Makefile and mk.conf give for
+ * this ABI, plus the compiler ABI flag on CC/CXX/CPP/LDFLAGS and library
+ * search and run paths into the ABI's own lib directory under LOCALBASE.
+ * They go on bmake's command line for every per-ABI evaluation, so
+ * `MAKE_FLAGS+= CC=${CC:Q}` means the same in the built-in build, in the
+ * package's own targets and in `show-var`.
  */
-export function abiEnv(c: AbiContext, base: Readonly<Record<string, string | undefined>>): Record<string, string> {
+export function abiToolVars(c: Pick<AbiContext, 'abi' | 'platform' | 'vars'>): Record<string, string> {
   const v = c.vars;
   const s = c.platform.suffixes[c.abi];
   const flag = compilerAbiFlag(c.abi);
@@ -29,6 +37,27 @@ export function abiEnv(c: AbiContext, base: Readonly<Record<string, string | und
   const prefix = get(v, 'PREFIX') || localbase;
   const libdirs = [...new Set([`${prefix}/lib${s.lib}`, `${localbase}/lib${s.lib}`])];
   const withFlag = (cmd: string, fallback: string) => `${cmd || fallback} ${flag}`;
+  return {
+    CC: withFlag(get(v, 'CC'), 'cc'),
+    CXX: withFlag(get(v, 'CXX'), 'c++'),
+    CPP: `${get(v, 'CC') || 'cc'} ${flag} -E`,
+    CFLAGS: get(v, 'CFLAGS'),
+    CXXFLAGS: get(v, 'CXXFLAGS'),
+    CPPFLAGS: get(v, 'CPPFLAGS'),
+    LDFLAGS: [get(v, 'LDFLAGS'), flag, ...libdirs.flatMap((d) => [`-L${d}`, `-Wl,-rpath,${d}`])].filter(Boolean).join(' '),
+  };
+}
+
+/**
+ * The per-ABI environment: ABI and the suffixes, the tool variables as
+ * this ABI's evaluation has them (already with the ABI's flags, see
+ * abiToolVars), and pkg-config and PATH into the ABI's own directories.
+ */
+export function abiEnv(c: AbiContext, base: Readonly<Record<string, string | undefined>>): Record<string, string> {
+  const v = c.vars;
+  const s = c.platform.suffixes[c.abi];
+  const localbase = get(v, 'LOCALBASE') || '/usr/pkg';
+  const prefix = get(v, 'PREFIX') || localbase;
   const env: Record<string, string> = {};
   for (const [k, val] of Object.entries(base)) if (val !== undefined) env[k] = val;
   delete env['MAKEFLAGS'];
@@ -41,25 +70,12 @@ export function abiEnv(c: AbiContext, base: Readonly<Record<string, string | und
     INCARCHSUFFIX: s.inc,
     PREFIX: prefix,
     LOCALBASE: localbase,
-    CC: withFlag(get(v, 'CC'), 'cc'),
-    CXX: withFlag(get(v, 'CXX'), 'c++'),
-    CPP: `${get(v, 'CC') || 'cc'} ${flag} -E`,
-    CFLAGS: get(v, 'CFLAGS'),
-    CXXFLAGS: get(v, 'CXXFLAGS'),
-    CPPFLAGS: get(v, 'CPPFLAGS'),
-    LDFLAGS: [get(v, 'LDFLAGS'), flag, ...libdirs.flatMap((d) => [`-L${d}`, `-Wl,-rpath,${d}`])].filter(Boolean).join(' '),
     PKG_CONFIG_LIBDIR: `${localbase}/lib${s.lib}/pkgconfig:${localbase}/share/pkgconfig`,
     PKG_CONFIG_PATH: '',
     PATH: [`${localbase}/bin${s.bin}`, `${localbase}/bin`, env['PATH'] ?? '/usr/bin:/bin'].join(':'),
   });
+  for (const k of TOOL_VARS) env[k] = get(v, k);
   return env;
-}
-
-/** The variables a package's own targets see on bmake's command line for this ABI. */
-export function abiToolVars(env: Readonly<Record<string, string>>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const k of ['CC', 'CXX', 'CPP', 'CFLAGS', 'CXXFLAGS', 'CPPFLAGS', 'LDFLAGS']) out[k] = env[k] ?? '';
-  return out;
 }
 
 /** pkgsrc's yes/no switches that default to yes (CONFIGURE_HAS_MANDIR, …). */
@@ -180,17 +196,37 @@ export function makeCommands(c: AbiContext, phase: MakePhase, sharing = 1, jobse
   if (phase === 'test' && target === '') return [];
   const dirs = splitList(get(v, phase === 'build' ? 'BUILD_DIRS' : phase === 'install' ? 'INSTALL_DIRS' : 'TEST_DIRS'));
   const jobs = phase === 'install' || jobserver ? 1 : makeJobs(v, sharing);
-  const extra = get(v, phase === 'build' ? 'BUILD_MAKE_FLAGS' : phase === 'install' ? 'INSTALL_MAKE_FLAGS' : 'TEST_MAKE_FLAGS');
+  // As in pkgsrc: BUILD_MAKE_FLAGS and TEST_MAKE_FLAGS default to MAKE_FLAGS
+  // (the glue says so), install gets MAKE_FLAGS and INSTALL_MAKE_FLAGS.
+  const flags = (name: string) => (v.has(name) ? [get(v, name)] : [get(v, 'MAKE_FLAGS')]);
   const words = [
-    get(v, 'MAKE_ENV'),
+    get(v, phase === 'test' && v.has('TEST_ENV') ? 'TEST_ENV' : 'MAKE_ENV'),
     shQuote(get(v, 'MAKE_PROGRAM') || 'make'),
     ...(jobs > 1 ? [`-j${jobs}`] : []),
     '-f',
     shQuote(get(v, 'MAKE_FILE') || 'Makefile'),
-    get(v, 'MAKE_FLAGS'),
-    extra,
+    ...(phase === 'build' ? flags('BUILD_MAKE_FLAGS') : phase === 'test' ? flags('TEST_MAKE_FLAGS') : [get(v, 'MAKE_FLAGS'), get(v, 'INSTALL_MAKE_FLAGS')]),
     ...(phase === 'install' ? [`DESTDIR=${shQuote(c.stage)}`] : []),
     target,
   ];
   return dirs.map((dir) => ({ dir, cmd: words.filter(Boolean).join(' ') }));
+}
+
+/**
+ * The arguments configure (GNU_CONFIGURE) or cmake (USE_CMAKE) gets for this
+ * ABI: what mkpkg adds (prefix, the ABI's triplet and directories) followed
+ * by the package's CONFIGURE_ARGS or CMAKE_ARGS. `show-var CONFIGURE_ARGS
+ * ABI=32` prints these, since they are what the build uses.
+ */
+export function effectiveConfigureArgs(c: AbiContext): { name: 'CONFIGURE_ARGS' | 'CMAKE_ARGS'; value: string } | undefined {
+  const style = configureStyle(c.vars);
+  if (style !== 'gnu' && style !== 'cmake') return undefined;
+  const one = new Map(c.vars);
+  one.set('CONFIGURE_ENV', '');
+  one.set('CONFIGURE_DIRS', '.');
+  const [first] = configureCommands({ ...c, vars: one });
+  if (!first) return undefined;
+  const words = splitShellWords(first.cmd).slice(1);
+  if (style === 'cmake') words.pop(); // the source directory
+  return { name: style === 'cmake' ? 'CMAKE_ARGS' : 'CONFIGURE_ARGS', value: words.map(shQuote).join(' ') };
 }

@@ -3,7 +3,8 @@ import path from 'node:path';
 import { type Abi, InputError, machineArch, splitList, UserError, writeFileAtomicSync } from '@mkpkg/platform';
 import { checkElf } from './elfcheck.ts';
 import { infoFragments } from './infofiles.ts';
-import { incarchEntries, mergeStages } from './merge.ts';
+import { differingHeaders, incarchEntries, mergeStages, walk } from './merge.ts';
+import { misplacedLibraries, misplacedMessage, oneAbiMessage, oneAbiPrograms } from './abilayout.ts';
 import { type PackageDir, type Vars, get, isYes } from './pkgdir.ts';
 import { parseAssignments } from './shell.ts';
 import { type Note, destdirOf, lazy, logFile, prefixOf } from './workdir.ts';
@@ -49,9 +50,31 @@ export async function expandOptions(p: PackageDir, extraLibSkip: readonly string
   });
 }
 
+/** Files (and symlinks) below a directory, relative to it. */
+function filesOf(root: string): string[] {
+  return walk(root).filter((e) => e.kind !== 'dir').map((e) => e.rel);
+}
+
+/** A library an ABI put outside its lib directory stops the build before the merge, saying what to pass. */
+function checkLibraryDirs(p: PackageDir): void {
+  if (!p.multiarch.enabled || !p.multiarch.lib) return;
+  const libDirs = splitList(get(p.vars, 'MULTIARCH_DIRS.lib'));
+  const found = p.abis.flatMap((abi) => misplacedLibraries(abi, filesOf(path.join(p.stageDir(abi), prefixOf(p.vars))), { platform: p.platform, libDirs }));
+  if (found.length === 0) return;
+  const m = misplacedMessage(found);
+  throw new UserError(m.message, { hint: m.hint });
+}
+
+/** Programs only some ABIs built, in the merged tree (empty unless bin is multiarch). */
+function oneAbiIn(p: PackageDir, root: string, opts: { binDirs: string[]; skipBinDirs: string[] }) {
+  if (!p.multiarch.enabled || !p.multiarch.bin) return [];
+  return oneAbiPrograms(filesOf(root), { platform: p.platform, binDirs: opts.binDirs, skipBinDirs: opts.skipBinDirs });
+}
+
 /** Merges the per-ABI stages into DESTDIR and records what it did in .logs/merge.log. */
-export function merge(p: PackageDir): void {
-  const raw = plistSources(p).flatMap((f) => fs.readFileSync(f, 'utf8').split('\n'));
+export function merge(p: PackageDir, extraIncEntries: readonly string[] = []): void {
+  checkLibraryDirs(p);
+  const raw = [...plistSources(p).flatMap((f) => fs.readFileSync(f, 'utf8').split('\n')), ...extraIncEntries];
   const r = mergeStages({
     stages: p.abis.map((abi) => ({ abi, root: p.stageDir(abi) })),
     destdir: destdirOf(p),
@@ -65,12 +88,25 @@ export function merge(p: PackageDir): void {
   fs.writeFileSync(log, [`${r.files} files merged`, ...r.rewrittenLinks.map((l) => `rewrote symlink ${l}`), ...r.generated.map((g) => `generated generic header ${g}`)].join('\n') + '\n');
 }
 
-/** `mkpkg print-plist`: the merged tree folded back into a single-arch PLIST (SPEC §3). */
-export async function printPlist(p: PackageDir): Promise<string[]> {
-  merge(p);
+/**
+ * `mkpkg print-plist`: the merged tree folded back into a single-arch PLIST
+ * (per-ABI paths become bin/foo, lib/libfoo.so, … again), with pkgsrc's
+ * `@comment $NetBSD$` first line. Headers that differ between the ABIs are
+ * written include${INCARCHSUFFIX}/<name>, which is what makes them merge.
+ */
+export async function printPlist(p: PackageDir, note: Note): Promise<string[]> {
+  const prefixRel = prefixOf(p.vars).replace(/^\/+/, '');
+  const differing = p.multiarch.enabled ? differingHeaders(p.abis.map((abi) => ({ abi, root: p.stageDir(abi) })), prefixRel, p.platform) : [];
+  const inc = differing.map((h) => h.replace(/^include\//, 'include${INCARCHSUFFIX}/'));
+  if (inc.length > 0) note(`print-plist: ${inc.length} header(s) differ between the ABIs; listed as ${inc.join(', ')}`);
+  merge(p, inc);
   const root = path.join(destdirOf(p), prefixOf(p.vars));
   const plist = await lazy.plist();
-  return plist.foldTree(root, await expandOptions(p));
+  const opts = await expandOptions(p);
+  for (const f of oneAbiIn(p, root, opts)) {
+    note(`print-plist: warning: ${f.line} was built for ABI ${f.has.join(', ')} only (ABI ${f.lacks.join(', ')} lacks it); the PLIST check will refuse ${f.paths.join(', ')}`);
+  }
+  return ['@comment $NetBSD$', ...(await plist.foldTree(root, opts))];
 }
 
 /** Merge, SMF, PLIST expansion and check, ELF check; writes .PLIST and .scripts.json for `package`. */
@@ -104,6 +140,11 @@ export async function finishInstall(p: PackageDir, note: Note): Promise<void> {
       meta.install.push(frag.install);
       meta.deinstall.push(frag.deinstall);
     }
+  }
+  const oneAbi = oneAbiIn(p, root, opts);
+  if (oneAbi.length > 0) {
+    const m = oneAbiMessage(oneAbi);
+    throw new UserError(`PLIST check failed: ${m.message}`, { hint: m.hint });
   }
   const check = await plist.checkTree(lines, root, { platform: p.platform });
   if (check.missing.length > 0 || check.unlisted.length > 0) throw plistError(check);

@@ -13,11 +13,11 @@ const GLOBAL_OPTIONS = {
 
 const initTreeCommand: CommandModule<GlobalArgs, GlobalArgs & { dir?: string }> = {
   command: 'init-tree <dir>',
-  describe: 'lay out a tree (mk/, distfiles/, packages/) for package directories DIR/<category>/<name>',
+  describe: 'lay out a tree (mk/, mk.conf, distfiles/, packages/, pkgtools/isaexec) for package directories DIR/<category>/<name>',
   builder: (y) => y.positional('dir', { type: 'string', demandOption: true }),
   handler: async (a) => {
-    const { initTree } = await import('./inittree.ts');
-    initTree(a.dir as string);
+    const { initTree, initTreeReport } = await import('./inittree.ts');
+    process.stdout.write(initTreeReport(a.dir as string, initTree(a.dir as string)));
   },
 };
 
@@ -99,6 +99,9 @@ await runMain('mkpkg', async () => {
       process.exit(2);
     })
     .help()
+    // yargs' ESM build (the one bundled) wraps in the middle of words; mkpkg --help
+    // itself is printed by formatHelp, which wraps between words.
+    .wrap(null)
     .version(false)
     .parseAsync();
 });

@@ -4,7 +4,7 @@ import { type Abi, type Opsys, type ProbeLanguage, type ProbeResult, InputError,
 import { type Vars, get } from './pkgdir.ts';
 
 /**
- * An ABI built as a cross build (SPEC §6.1): the compiler links its
+ * An ABI built as a cross build (README, "Cross builds"): the compiler links its
  * programs, but mkpkg does not count on running them while it builds.
  */
 export interface CrossBuild {

@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { type Abi, BMAKE, type ProbeResult, bmakeVars, InputError, UserError, pkgMatch, probeCompiler, splitList } from '@mkpkg/platform';
-import { type AbiContext, abiEnv, abiToolVars, configureCommands, configureStyle, makeCommands, makeJobs } from './abienv.ts';
+import { type Abi, BMAKE, type ProbeResult, bmakeVars, InputError, UserError, parseAbi, pkgMatch, probeCompiler, splitList } from '@mkpkg/platform';
+import { evaluateAbi } from './abivars.ts';
+import { type AbiContext, abiEnv, configureCommands, configureStyle, effectiveConfigureArgs, makeCommands, makeJobs } from './abienv.ts';
 import { type CrossBuild, crossBuilds, crossNote, forcedCrossAbis, probeLanguages } from './cross.ts';
 import { checkDistfile, checkPatch, readDistinfo } from './distinfo.ts';
 import { extractArchive } from './extract.ts';
@@ -10,11 +11,13 @@ import { fetchOpts, listPatches, makesum } from './makesum.ts';
 import { pkgconfigWithRpath } from './pkgconfig.ts';
 import { finishInstall, printPlist } from './afterinstall.ts';
 import { installPackage, makePackage, packageFile, publishPackage, stagePackageFile } from './package.ts';
-import { checkWrkdirWritable, cookie, done, lazy, logFile, prefixOf, touch } from './workdir.ts';
+import { checkWrkdirWritable, lazy, logFile, prefixOf } from './workdir.ts';
 import { JobServer, takesJobserver } from './jobserver.ts';
+import { Cookies } from './cookies.ts';
+import { describeAbiChoice } from './abichoice.ts';
 import { withLock } from './lock.ts';
 import { type WorkDirs, below, checkWorkDirs, entriesOf, removeTree } from './safedirs.ts';
-import { type PackageDir, type Vars, abiCmdVars, dependPatterns, evaluationEnv, get, isYes, loadPackage } from './pkgdir.ts';
+import { type PackageDir, type Vars, dependPatterns, get, isYes, loadPackage } from './pkgdir.ts';
 import { type Progress, makeProgress } from './progress.ts';
 import { PhaseFailure, type Step, logNote, runShell } from './run.ts';
 import { shQuote } from './shell.ts';
@@ -139,9 +142,12 @@ class Driver {
   private crossAbis: ReadonlyMap<Abi, CrossBuild> = new Map();
   /** Shared by the ABIs' builds with --parallel-abis (see jobserver.ts); made at the first build. */
   private jobserver: JobServer | undefined | null = null;
+  /** Phase cookies, each with the digest of its inputs (cookies.ts). */
+  readonly cookies: Cookies;
 
   constructor(p: PackageDir, o: DriverOptions, dirs: WorkDirs) {
     this.p = p;
+    this.cookies = new Cookies(p);
     this.o = o;
     this.dirs = dirs;
     this.tty = o.tty ?? Boolean(process.stderr.isTTY);
@@ -177,12 +183,17 @@ class Driver {
   async run(target: Target, out: (t: string) => void): Promise<void> {
     const p = this.p;
     const perAbi = ABI_PHASES.filter((ph) => reaches(target, ph) && ph !== 'install');
-    const allDone = (ph: AbiPhase) => p.abis.every((a) => done(cookie(p, ph, a)));
+    const allDone = (ph: AbiPhase) => p.abis.every((a) => this.cookies.done(ph, a));
+    if (target !== 'fetch' && target !== 'checksum') {
+      this.note(`${this.pkgname}: ${describeAbiChoice({
+        abis: p.abis, multiarch: p.multiarch, cliMultiarch: this.o.multiarch, mkconfMultiarch: get(p.vars, 'MULTIARCH'), useMultiarch: get(p.vars, 'USE_MULTIARCH'),
+      })}`);
+    }
     // stage-package-create leaves the package in the work area; package
     // and install-package publish it into ${PACKAGES}/All from there.
     const publish = target === 'package' || target === 'install-package';
     if (publish || target === 'stage-package-create') {
-      if (done(cookie(p, 'package')) && fs.existsSync(stagePackageFile(this.p))) {
+      if (this.cookies.done('package') && fs.existsSync(stagePackageFile(this.p))) {
         this.progress.note(`${this.pkgname}: package is up to date (${stagePackageFile(this.p)})`);
         if (publish && !sameFile(stagePackageFile(this.p), packageFile(this.p))) publishPackage(this.p, this.note);
         if (target === 'install-package') await installPackage(this.p, this.note);
@@ -235,18 +246,18 @@ class Driver {
     }
     if (!installing) return;
     if (target === 'print-plist') {
-      const lines = await printPlist(p);
+      const lines = await printPlist(p, this.note);
       this.progress.stop();
       out(lines.map((l) => `${l}\n`).join(''));
       return;
     }
-    if (!done(cookie(p, 'install'))) {
+    if (!this.cookies.done('install')) {
       await finishInstall(p, this.note);
-      touch(cookie(p, 'install'));
+      this.cookies.touch('install');
     }
     if (!reaches(target, 'package')) return;
     await this.once('package', () => makePackage(p, this.note));
-    touch(cookie(p, 'package'));
+    this.cookies.touch('package');
     if (publish) publishPackage(p, this.note);
     if (target === 'install-package') await installPackage(this.p, this.note);
   }
@@ -335,7 +346,7 @@ class Driver {
 
   private async abiPhase(abi: Abi, phase: AbiPhase): Promise<void> {
     const p = this.p;
-    if (done(cookie(p, phase, abi))) return;
+    if (this.cookies.done(phase, abi)) return;
     const cross = this.crossAbis.get(abi);
     if (phase === 'test' && cross && !cross.runs) {
       // Not done, so not cookied: a later run on a host that can run it tests it.
@@ -348,9 +359,9 @@ class Driver {
     fs.rmSync(step.log, { force: true });
     logNote(step, `${phase} ${this.pkgname} for ABI ${abi} (WRKSRC ${step.cwd})`);
     // Running a phase again invalidates what came after it for this ABI.
-    for (const ph of ABI_PHASES.slice(ABI_PHASES.indexOf(phase) + 1)) fs.rmSync(cookie(p, ph, abi), { force: true });
-    fs.rmSync(cookie(p, 'install'), { force: true });
-    fs.rmSync(cookie(p, 'package'), { force: true });
+    for (const ph of ABI_PHASES.slice(ABI_PHASES.indexOf(phase) + 1)) this.cookies.remove(ph, abi);
+    this.cookies.remove('install');
+    this.cookies.remove('package');
     if (phase === 'extract') {
       const dir = below(this.dirs.wrkdir, p.abiWrkdir(abi));
       removeTree(dir);
@@ -372,7 +383,7 @@ class Driver {
     else await this.builtin(abi, phase, step);
     await this.subst(abi, `post-${phase}`, step);
     await this.packageTarget(abi, `post-${phase}`, step);
-    touch(cookie(p, phase, abi));
+    this.cookies.touch(phase, abi);
   }
 
   /**
@@ -398,12 +409,7 @@ class Driver {
   private async packageTarget(abi: Abi, target: string, step: Step): Promise<void> {
     const p = this.p;
     if (!p.targets.has(target)) return;
-    const abiVars = {
-      ...p.cmdVars,
-      ...abiCmdVars(p.platform, p.multiarch, abi, p.abiWrksrc(abi)),
-      ...abiToolVars(step.env),
-      DESTDIR: p.stageDir(abi),
-    };
+    const abiVars = { ...(p.abiCmdLine.get(abi) as Record<string, string>), DESTDIR: p.stageDir(abi) };
     // Run from the package directory, as pkgsrc runs its targets.
     await runShell({ ...step, cwd: p.dir, label: `${target} (ABI ${abi})` }, bmakeTarget(p.makefile, abiVars, target));
   }

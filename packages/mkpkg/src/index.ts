@@ -1,6 +1,7 @@
 export { runTarget, showVars, TARGETS, ABI_PHASES, type Target, type AbiPhase, type DriverOptions } from './driver.ts';
-export { loadPackage, abiCmdVars, type PackageDir, type LoadOptions, type Vars } from './pkgdir.ts';
-export { abiEnv, configureCommands, makeCommands, configureStyle, type AbiContext } from './abienv.ts';
+export { loadPackage, type PackageDir, type LoadOptions, type Vars } from './pkgdir.ts';
+export { abiCmdVars, evaluateAbi, type AbiEvaluation } from './abivars.ts';
+export { abiEnv, abiToolVars, configureCommands, makeCommands, configureStyle, type AbiContext } from './abienv.ts';
 export { parseDistinfo, readDistinfo, checkDistfile, checkPatch, formatDistinfo, distfileLines, patchLine, patchDigest } from './distinfo.ts';
 export { mergeStages, rewriteAbsoluteLinks, genericHeader, incarchEntries, type MergeOptions, type StageTree } from './merge.ts';
 export { readElf, readArchiveElf, type ElfInfo } from './elf.ts';
@@ -8,7 +9,7 @@ export { checkElf, abiOfPath, type ElfCheckOptions } from './elfcheck.ts';
 export { extractArchive, archiveKind } from './extract.ts';
 export { fetchDistfile, candidateUrls } from './fetch.ts';
 export { withLock } from './lock.ts';
-export { initTree, GLUE_DIR } from './inittree.ts';
+export { initTree, initTreeReport, GLUE_DIR } from './inittree.ts';
 export { shQuote, splitShellWords, parseAssignments } from './shell.ts';
 export { pkgconfigWithRpath } from './pkgconfig.ts';
 export { infoFragments } from './infofiles.ts';

@@ -100,6 +100,36 @@ export function genericHeader(genericRel: string, perAbi: Readonly<Partial<Recor
   return lines.join('\n');
 }
 
+/**
+ * Headers (below PREFIX/include) that the ABIs installed with different
+ * content, relative to PREFIX: what a PLIST must write
+ * include${INCARCHSUFFIX}/<name> for the merge to accept.
+ */
+export function differingHeaders(stages: readonly StageTree[], prefixRel: string, platform: Platform): string[] {
+  const inc = path.join(prefixRel, 'include');
+  const out = new Set<string>();
+  const first = stages[0];
+  if (!first) return [];
+  for (const e of walk(path.join(first.root, inc))) {
+    if (e.kind === 'dir') continue;
+    const a = path.join(first.root, inc, e.rel);
+    for (const st of stages.slice(1)) {
+      const b = path.join(st.root, inc, e.rel);
+      if ((fs.existsSync(b) || isLink(b)) && !sameEntry(a, b)) {
+        out.add(`include/${e.rel}`);
+        break;
+      }
+    }
+  }
+  // An earlier merge already moved each ABI's copy to include/<isa>/.
+  for (const st of stages) {
+    const sfx = platform.suffixes[st.abi].inc;
+    if (sfx === '') continue;
+    for (const e of walk(path.join(st.root, inc + sfx))) if (e.kind !== 'dir') out.add(`include/${e.rel}`);
+  }
+  return [...out].sort();
+}
+
 function sameEntry(a: string, b: string): boolean {
   const sa = fs.lstatSync(a);
   const sb = fs.lstatSync(b);
@@ -153,6 +183,9 @@ export function mergeStages(o: MergeOptions): MergeResult {
         fs.renameSync(from, to);
       }
     }
+    // Hard links inside a stage (bzip2, bunzip2 and bzcat share an inode)
+    // stay hard links in DESTDIR, so the package holds them as tar links.
+    const copiedInode = new Map<string, string>();
     const infoIndexes = new Set([o.infoDir, 'share/info', 'info'].map((d) => path.posix.join(prefixRel, d, 'dir')));
     for (const e of walk(st.root)) {
       // The info directory index belongs to the installed system, never to a package.
@@ -168,7 +201,16 @@ export function mergeStages(o: MergeOptions): MergeResult {
         continue;
       }
       if (e.kind === 'link') fs.symlinkSync(fs.readlinkSync(src), dst);
-      else fs.copyFileSync(src, dst);
+      else {
+        const st = fs.statSync(src);
+        const key = `${st.dev}:${st.ino}`;
+        const first = st.nlink > 1 ? copiedInode.get(key) : undefined;
+        if (first !== undefined) fs.linkSync(first, dst);
+        else {
+          fs.copyFileSync(src, dst);
+          if (st.nlink > 1) copiedInode.set(key, dst);
+        }
+      }
       origin.set(e.rel, st.abi);
       files++;
     }

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { type Abi, BMAKE, bmakeVars, InputError, type MkConf, MKCONF_VARS, type Multiarch, type Platform, platformFromMkConf, resolveMultiarch, singleAbiPlatform, splitList, writeFileAtomicSync } from '@mkpkg/platform';
 import { checkDistNames } from './distnames.ts';
+import { evaluateAbi } from './abivars.ts';
 
 /** Variables mkpkg asks bmake for, in a package directory. */
 export const PACKAGE_VARS = [
@@ -12,7 +13,7 @@ export const PACKAGE_VARS = [
   'PKGMANDIR', 'PKGINFODIR', 'PKG_SYSCONFDIR', 'PKG_SYSCONFBASE', 'VARBASE',
   'GNU_CONFIGURE', 'HAS_CONFIGURE', 'CONFIGURE_HAS_MANDIR', 'CONFIGURE_HAS_INFODIR', 'PKGREVISION', 'NO_CHECKSUM', 'USE_CMAKE', 'NO_CONFIGURE', 'NO_BUILD', 'CONFIGURE_SCRIPT', 'CONFIGURE_ARGS',
   'CONFIGURE_ENV', 'CONFIGURE_DIRS', 'CMAKE_ARGS', 'CMAKE_ARG_PATH', 'BUILD_DIRS', 'INSTALL_DIRS', 'TEST_DIRS',
-  'MAKE_ENV', 'MAKE_FLAGS', 'BUILD_MAKE_FLAGS', 'INSTALL_MAKE_FLAGS', 'TEST_MAKE_FLAGS', 'MAKE_FILE', 'MAKE_PROGRAM',
+  'MAKE_ENV', 'TEST_ENV', 'MAKE_FLAGS', 'BUILD_MAKE_FLAGS', 'INSTALL_MAKE_FLAGS', 'TEST_MAKE_FLAGS', 'MAKE_FILE', 'MAKE_PROGRAM',
   'BUILD_TARGET', 'INSTALL_TARGET', 'TEST_TARGET', 'INSTALLATION_DIRS', 'USE_TOOLS', 'USE_LIBTOOL', 'USE_LANGUAGES',
   'PKGCONFIG_OVERRIDE', 'INFO_FILES', 'PLIST_SUBST', 'PLIST_VARS', '_MKPKG_PLIST_ON', 'FILES_SUBST', 'MESSAGE_SUBST',
   'USE_MULTIARCH', 'MULTIARCH_DIRS.bin', 'MULTIARCH_DIRS.lib', 'MULTIARCH_SKIP_DIRS.bin', 'MULTIARCH_SKIP_DIRS.lib',
@@ -35,6 +36,8 @@ export interface PackageDir {
   /** ABIs built, in install order (the default ABI last). */
   readonly abis: readonly Abi[];
   readonly abiVars: ReadonlyMap<Abi, Vars>;
+  /** What every per-ABI bmake run gets on its command line (see abivars.ts). */
+  readonly abiCmdLine: ReadonlyMap<Abi, Readonly<Record<string, string>>>;
   readonly wrkdir: string;
   /** Where each ABI's copy of the work tree lives, and WRKSRC inside it. */
   readonly abiWrkdir: (abi: Abi) => string;
@@ -108,20 +111,20 @@ export async function loadPackage(dir: string, opts: LoadOptions = {}): Promise<
     const substCmds = splitList(get(vars, 'SUBST_CLASSES')).map((c) => `_MKPKG_SUBST_CMD.${c}`);
     const abiNames = [...new Set([...names, ...smf.smfVarNames(splitList(get(vars, 'SMF_METHODS'))), ...substCmds])];
     const abiVars = new Map<Abi, Vars>();
+    const abiCmdLine = new Map<Abi, Readonly<Record<string, string>>>();
     await Promise.all(
       l.platform.abis.map(async (abi) => {
-        const v = await bmakeVars(makefile, abiNames, {
-          cwd: abs,
-          cmdVars: { ...abiCmdVars(l.platform, l.multiarch, abi, l.abiWrksrc(abi)), ...cmdVars },
-          env,
+        const e = await evaluateAbi({
+          makefile, cwd: abs, env, names: abiNames, platform: l.platform, multiarch: l.multiarch, abi, wrksrc: l.abiWrksrc(abi), cmdVars,
         });
-        abiVars.set(abi, v);
+        abiVars.set(abi, e.vars);
+        abiCmdLine.set(abi, e.cmdLine);
       }),
     );
-    evaluated = { vars, abiVars };
-    if (l.wrkdir === path.join(abs, 'work')) writeVarsCache(cacheFile, cacheKey, vars, abiVars);
+    evaluated = { vars, abiVars, abiCmdLine };
+    if (l.wrkdir === path.join(abs, 'work')) writeVarsCache(cacheFile, cacheKey, evaluated);
   }
-  const { vars, abiVars } = evaluated;
+  const { vars, abiVars, abiCmdLine } = evaluated;
   checkDistNames(vars, makefile);
   for (const v of abiVars.values()) checkDistNames(v, makefile);
   layout ??= deriveLayout(abs, makefile, vars, cmdVars, opts.cliMultiarch);
@@ -131,6 +134,7 @@ export async function loadPackage(dir: string, opts: LoadOptions = {}): Promise<
     cmdVars,
     vars,
     abiVars,
+    abiCmdLine,
     ...layout,
     abis: layout.platform.abis,
     targets: new Set(get(vars, '.ALLTARGETS').split(/\s+/)),
@@ -195,9 +199,16 @@ interface VarsCache {
   files: Record<string, number>;
   vars: [string, string][];
   abiVars: [Abi, [string, string][]][];
+  abiCmdLine: [Abi, Record<string, string>][];
 }
 
-function readVarsCache(file: string, key: string): { vars: Vars; abiVars: Map<Abi, Vars> } | undefined {
+interface Evaluated {
+  vars: Vars;
+  abiVars: Map<Abi, Vars>;
+  abiCmdLine: Map<Abi, Readonly<Record<string, string>>>;
+}
+
+function readVarsCache(file: string, key: string): Evaluated | undefined {
   let c: VarsCache;
   try {
     c = JSON.parse(fs.readFileSync(file, 'utf8')) as VarsCache;
@@ -212,10 +223,11 @@ function readVarsCache(file: string, key: string): { vars: Vars; abiVars: Map<Ab
       return undefined;
     }
   }
-  return { vars: new Map(c.vars), abiVars: new Map(c.abiVars.map(([a, v]) => [a, new Map(v)])) };
+  if (!Array.isArray(c.abiCmdLine)) return undefined;
+  return { vars: new Map(c.vars), abiVars: new Map(c.abiVars.map(([a, v]) => [a, new Map(v)])), abiCmdLine: new Map(c.abiCmdLine) };
 }
 
-function writeVarsCache(file: string, key: string, vars: Vars, abiVars: ReadonlyMap<Abi, Vars>): void {
+function writeVarsCache(file: string, key: string, { vars, abiVars, abiCmdLine }: Evaluated): void {
   // Only into a work/ that exists (extract makes it): a cache written
   // before would make work/ as whoever ran first (root's `checksum` under
   // pbulk) and leave it unwritable for the build user.
@@ -235,25 +247,12 @@ function writeVarsCache(file: string, key: string, vars: Vars, abiVars: Readonly
       }
     }
   }
-  const c: VarsCache = { key, files, vars: [...vars], abiVars: [...abiVars].map(([a, v]) => [a, [...v]]) };
+  const c: VarsCache = { key, files, vars: [...vars], abiVars: [...abiVars].map(([a, v]) => [a, [...v]]), abiCmdLine: [...abiCmdLine].map(([a, r]) => [a, { ...r }]) };
   try {
     writeFileAtomicSync(file, JSON.stringify(c));
   } catch {
     // A cache that cannot be written costs time, never correctness.
   }
-}
-
-/** What a per-ABI bmake run gets on its command line. */
-export function abiCmdVars(platform: Platform, multiarch: Multiarch, abi: Abi, wrksrc: string): Record<string, string> {
-  const s = platform.suffixes[abi];
-  return {
-    ABI: abi,
-    _MULTIARCH: multiarch.enabled ? 'yes' : '',
-    BINARCHSUFFIX: s.bin,
-    LIBARCHSUFFIX: s.lib,
-    INCARCHSUFFIX: s.inc,
-    WRKSRC: wrksrc,
-  };
 }
 
 function nonEmpty(vars: Vars, names: readonly string[]): Map<string, string> {

@@ -10,12 +10,6 @@ export const logFile = (p: PackageDir, phase: string, abi?: Abi): string => path
 /** DESTDIR, checked to lie inside WRKDIR (merge empties it). */
 export const destdirOf = (p: PackageDir): SafeDir => checkWorkDirs(p).destdir;
 export const prefixOf = (v: Vars): string => get(v, 'PREFIX');
-export const done = (f: string): boolean => fs.existsSync(f);
-
-export function touch(f: string): void {
-  fs.mkdirSync(path.dirname(f), { recursive: true });
-  fs.writeFileSync(f, `${new Date().toISOString()}\n`);
-}
 
 /** Progress notes a phase writes for the user. */
 export type Note = (msg: string) => void;

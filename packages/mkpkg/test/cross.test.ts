@@ -1,4 +1,4 @@
-// The cross-build decisions (SPEC §6.1) as pure functions: which ABIs are
+// The cross-build decisions (packages/mkpkg/README.md, "Cross builds") as pure functions: which ABIs are
 // cross builds, what configure and CMake are told, what a binfmt_misc entry
 // says. The builds themselves are test/e2e/cross.test.ts.
 import fs from 'node:fs';

@@ -3,12 +3,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { InputError, platformFor } from '@mkpkg/platform';
-import { abiEnv, configureCommands, makeCommands } from '../src/abienv.ts';
+import { abiEnv, abiToolVars, configureCommands, makeCommands } from '../src/abienv.ts';
 import { checkDistfile, checkPatch, distfileLines, formatDistinfo, parseDistinfo, patchLine } from '../src/distinfo.ts';
 import { candidateUrls } from '../src/fetch.ts';
 import { withLock } from '../src/lock.ts';
 import { parseAssignments, shQuote, splitShellWords } from '../src/shell.ts';
 import { parseCmdVars } from '../src/commands/phases.ts';
+import { describeAbiChoice } from '../src/abichoice.ts';
+import { misplacedLibraries, misplacedMessage, oneAbiMessage, oneAbiPrograms } from '../src/abilayout.ts';
 
 describe('shell words', () => {
   test('quotes and backslashes as the shell reads them', () => {
@@ -75,11 +77,15 @@ describe('per-ABI environment and configure', () => {
   const ctx = (abi: '32' | '64') => ({ abi, platform, multiarch, vars, wrksrc: '/w/src', stage: `/w/.stage/${abi}` });
 
   test('ABI 32: -m32 on CC/CPP/LDFLAGS, its lib dir for -L/rpath and pkg-config', () => {
-    const env = abiEnv(ctx('32'), { PATH: '/usr/bin' });
+    const tools = abiToolVars(ctx('32'));
+    expect(tools['CC']).toBe('gcc -m32');
+    expect(tools['CPP']).toBe('gcc -m32 -E');
+    expect(tools['LDFLAGS']).toBe('-m32 -L/usr/pkg/lib/i86 -Wl,-rpath,/usr/pkg/lib/i86');
+    // The environment takes the tool variables from the ABI's evaluation, which had them on its command line.
+    const env = abiEnv({ ...ctx('32'), vars: new Map([...vars, ...Object.entries(tools)]) }, { PATH: '/usr/bin' });
     expect(env['ABI']).toBe('32');
     expect(env['CC']).toBe('gcc -m32');
-    expect(env['CPP']).toBe('gcc -m32 -E');
-    expect(env['LDFLAGS']).toContain('-m32 -L/usr/pkg/lib/i86 -Wl,-rpath,/usr/pkg/lib/i86');
+    expect(env['LDFLAGS']).toBe(tools['LDFLAGS']);
     expect(env['PKG_CONFIG_LIBDIR']).toBe('/usr/pkg/lib/i86/pkgconfig:/usr/pkg/share/pkgconfig');
     expect(env['LIBARCHSUFFIX']).toBe('/i86');
   });
@@ -149,3 +155,40 @@ describe('fetch sites and locks', () => {
   });
 });
 
+
+describe('the line a build starts with', () => {
+  const inputs = { mkconfMultiarch: 'no', useMultiarch: 'bin lib' };
+  test('says which ABIs and why', () => {
+    const both = { enabled: true, bin: true, lib: true } as const;
+    expect(describeAbiChoice({ ...inputs, abis: ['32', '64'], multiarch: both, cliMultiarch: 'bin,lib' })).toBe('building ABIs 32 64 (--multiarch bin,lib)');
+    expect(describeAbiChoice({ ...inputs, abis: ['32', '64'], multiarch: both, mkconfMultiarch: 'yes' })).toBe('building ABIs 32 64 (MULTIARCH=yes, USE_MULTIARCH=bin lib)');
+  });
+  test('USE_MULTIARCH without MULTIARCH=yes: one ABI, and how to get both', () => {
+    expect(describeAbiChoice({ ...inputs, abis: ['64'], multiarch: { enabled: false } })).toBe(
+      'building ABI 64 only: USE_MULTIARCH is set but MULTIARCH is not yes in mk.conf; pass --multiarch bin,lib or set MULTIARCH=yes',
+    );
+    expect(describeAbiChoice({ ...inputs, useMultiarch: '', abis: ['64'], multiarch: { enabled: false } })).toBe('building ABI 64 only: the package sets no USE_MULTIARCH');
+  });
+});
+
+describe('where each ABI put its files', () => {
+  const platform = platformFor('Linux');
+  test("a 32-bit library in lib/ (ABI 64's directory, where lib/../lib lands) or in a multi-os directory", () => {
+    const found = misplacedLibraries('32', ['lib/libffi.so.8', 'lib/i86/libok.so.1', 'lib/lib32/libffi.a', 'lib/pkgconfig/libffi.pc', 'lib32/libx.so'], { platform, libDirs: ['lib'] });
+    expect(found.map((f) => [f.path, f.why, f.expected])).toEqual([
+      ['lib/libffi.so.8', 'other-abi', 'lib/i86'],
+      ['lib/lib32/libffi.a', 'multi-os', 'lib/i86'],
+      ['lib32/libx.so', 'multi-os', 'lib/i86'],
+    ]);
+    expect(misplacedMessage(found).hint).toContain('--disable-multi-os-directory');
+    // ABI 64 owns lib/: its libraries there are in place; lib64 is not.
+    expect(misplacedLibraries('64', ['lib/libffi.so.8', 'lib64/libffi.so.8'], { platform, libDirs: ['lib'] }).map((f) => f.path)).toEqual(['lib64/libffi.so.8']);
+  });
+
+  test('a program one ABI lacks is named with the ABI and the path it lacks; skip dirs are left alone', () => {
+    const files = ['bin/i86/tiff2pdf', 'bin/amd64/tiff2pdf', 'bin/amd64/tiffgt', 'bin/amd64/extra/x', 'lib/libtiff.so'];
+    const found = oneAbiPrograms(files, { platform, binDirs: ['bin', 'sbin'], skipBinDirs: ['bin/amd64/extra'] });
+    expect(found).toEqual([{ line: 'bin/tiffgt', paths: ['bin/amd64/tiffgt'], has: ['64'], lacks: ['32'], missing: ['bin/i86/tiffgt'] }]);
+    expect(oneAbiMessage(found).message).toContain('bin/tiffgt: ABI 32 did not install bin/i86/tiffgt (missing); only ABI 64 built it');
+  });
+});

@@ -48,6 +48,8 @@ await runMain(PROG, async () => {
   const { default: yargs } = await import('yargs');
   const argv = await yargs(process.argv.slice(2))
     .scriptName(PROG)
+    // The ESM build of yargs wraps in the middle of words; the lines are short enough unwrapped.
+    .wrap(null)
     .usage(USAGE)
     .options(OPTIONS)
     .conflicts('check', ['fold', 'r'])

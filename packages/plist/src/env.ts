@@ -34,7 +34,7 @@ type Env = Readonly<Record<string, string | undefined>>;
 
 /**
  * Settings as plist.mk hands them to plist-multiarch.awk (environment names
- * with '_' for make's '.'), then flags over them, then SPEC §3's defaults.
+ * with '_' for make's '.'), then flags over them, then the defaults the package README lists.
  * As in the awk, `_MULTIARCH` non-empty turns multiarch on and USE_MULTIARCH
  * is searched for 'bin' and 'lib'.
  */

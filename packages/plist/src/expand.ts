@@ -50,8 +50,8 @@ type Match =
 const NONE: Match = { kind: 'none' };
 
 /**
- * Multiarch expansion of one package's PLIST lines (SPEC §3, facts §2.2 rules
- * A–D with the SPEC's fixes). Feed lines in order with `add`; outputs are
+ * Multiarch expansion of one package's PLIST lines (rules A–D of Joyent's
+ * plist-multiarch.awk, with the fixes the package README lists). Feed lines in order with `add`; outputs are
  * appended to the caller's array. Holds the de-dup state, so one instance is
  * one package. No I/O.
  */

@@ -1,6 +1,6 @@
 import type { Multiarch, Platform } from '@mkpkg/platform';
 
-/** Everything expansion, check and fold need to know; see SPEC §3. */
+/** Everything expansion, check and fold need to know; see the package README. */
 export interface ExpandOptions {
   multiarch: Multiarch;
   /** ABIs in install order (output order) and their directory suffixes. */

@@ -85,7 +85,7 @@ describe('rule D: multiarch off', () => {
   });
 });
 
-describe('the SPEC §3 fixes', () => {
+describe("the fixes of plist-multiarch.awk's rules", () => {
   it('dir names are literal strings, not regular expressions', () => {
     const o = sunos({ binDirs: ['b.n'], libDirs: ['lib+'] });
     expect(out(['bin/x', 'b.n/y', 'libb/z', 'lib+/w'], o)).toEqual([

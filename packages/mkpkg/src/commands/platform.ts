@@ -35,7 +35,7 @@ export const platformCommand: CommandModule<object, Args> = {
         const r = await probeCompiler(abi, args.cc, { lang });
         const name = lang === 'c++' ? 'C++ compiler:  ' : 'compiler:      ';
         if (r.kind === 'runs') out.push(`${name} ${r.cc} builds and runs ${abi}-bit programs`);
-        else if (r.kind === 'cannot-run') out.push(`${name} ${r.message}`, `                mkpkg builds ABI ${abi} as a cross build here (SPEC §6.1)`);
+        else if (r.kind === 'cannot-run') out.push(`${name} ${r.message}`, `                mkpkg builds ABI ${abi} as a cross build here (packages/mkpkg/README.md, "Cross builds")`);
         else out.push(`${name} ${r.message}`);
         failed ||= r.kind === 'cannot-build';
       }
