@@ -16,7 +16,7 @@ const bin = path.join(import.meta.dirname, '../bin/plist-expand.mjs');
 
 /** Lines of varied length, so that some straddle every 64 KiB block boundary. */
 function body(n: number): string[] {
-  return Array.from({ length: n }, (_, i) => (i % 3 === 0 ? `bin/tool${i}` : `share/doc/${'x'.repeat(i % 97)}/f${i}`));
+  return Array.from({ length: n }, (_, i) => (i % 3 === 0 ? `bin/tool${i}` : `share/doc/${'x'.repeat(1 + (i % 97))}/f${i}`));
 }
 
 async function expandFile(file: string): Promise<{ out: string[]; warnings: string[] }> {
