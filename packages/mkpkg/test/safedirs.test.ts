@@ -164,6 +164,8 @@ describe('the variable cache follows the environment', () => {
 
   test('a cached run is still used when nothing changed', async () => {
     const cache = path.join(pkg, 'work/.mkpkg-vars.json');
+    // The cache is written only into a work/ that exists (extract makes it).
+    fs.mkdirSync(path.join(pkg, 'work'), { recursive: true });
     await mkpkg(['-C', pkg, 'show-var', 'PKGNAME']);
     const m = fs.statSync(cache).mtimeMs;
     expect((await mkpkg(['-C', pkg, 'show-var', 'PKGNAME'])).stdout).toBe('hello-1.0\n');
