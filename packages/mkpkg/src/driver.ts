@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { type Abi, BMAKE, type ProbeResult, bmakeVars, InputError, UserError, pkgMatch, probeCompiler, splitList } from '@mkpkg/platform';
+import { type Abi, BMAKE, type ProbeResult, bmakeVars, InputError, UserError, probeCompiler, splitList } from '@mkpkg/platform';
 import { type AbiContext, abiEnv, abiToolVars, configureCommands, configureStyle, makeCommands } from './abienv.ts';
 import { type CrossBuild, crossBuilds, crossNote, forcedCrossAbis, probeLanguages } from './cross.ts';
 import { checkDistfile, checkPatch, readDistinfo } from './distinfo.ts';
@@ -12,7 +12,12 @@ import { finishInstall, printPlist } from './afterinstall.ts';
 import { installPackage, makePackage, packageFile, publishPackage, stagePackageFile } from './package.ts';
 import { checkWrkdirWritable, cookie, done, lazy, logFile, prefixOf, touch } from './workdir.ts';
 import { withLock } from './lock.ts';
-import { type PackageDir, type Vars, abiCmdVars, dependPatterns, get, isYes, loadPackage } from './pkgdir.ts';
+import { type PackageDir, type Vars, abiCmdVars, get, isYes, loadPackage } from './pkgdir.ts';
+import { checkDependencyAbis } from './buildlink/abicheck.ts';
+import { makeView } from './buildlink/view.ts';
+import { declaredDepends, pkgpathOf } from './depends/declared.ts';
+import { type DependsRun, readRecord, resolveDepends } from './depends/resolve.ts';
+import { checkTools } from './depends/tools.ts';
 import { type Progress, makeProgress } from './progress.ts';
 import { PhaseFailure, type Step, logNote, runShell } from './run.ts';
 import { shQuote } from './shell.ts';
@@ -20,7 +25,7 @@ import { shQuote } from './shell.ts';
 export const ABI_PHASES = ['extract', 'patch', 'configure', 'build', 'test', 'install'] as const;
 export type AbiPhase = (typeof ABI_PHASES)[number];
 export const TARGETS = [
-  'fetch', 'checksum', 'extract', 'patch', 'configure', 'build', 'test', 'install', 'package',
+  'fetch', 'checksum', 'depends', 'extract', 'patch', 'configure', 'build', 'test', 'install', 'package',
   'clean', 'makesum', 'makepatchsum', 'print-plist', 'install-package', 'stage-package-create',
 ] as const;
 export type Target = (typeof TARGETS)[number];
@@ -33,6 +38,8 @@ export interface DriverOptions {
   /** Live progress lines (default: when stderr is a terminal). */
   readonly tty?: boolean;
   readonly out?: (text: string) => void;
+  /** Set when this run builds a dependency of another package (the chain, for cycles; what was built). */
+  readonly depends?: DependsRun;
 }
 
 /** The shell command that makes `target` of the package's Makefile with bmake, `vars` on its command line. */
@@ -171,7 +178,12 @@ class Driver {
       wrksrc: p.abiWrksrc(abi),
       stage: p.stageDir(abi),
       cross: this.crossAbis.get(abi),
+      buildlink: this.buildlinkDir(abi),
     };
+  }
+
+  private buildlinkDir(abi: Abi): string {
+    return path.join(this.p.wrkdir, '.buildlink', abi);
   }
 
   private env(abi: Abi): Record<string, string> {
@@ -189,9 +201,14 @@ class Driver {
       if (done(cookie(p, 'package')) && fs.existsSync(stagePackageFile(this.p))) {
         this.progress.note(`${this.pkgname}: package is up to date (${stagePackageFile(this.p)})`);
         if (publish && !sameFile(stagePackageFile(this.p), packageFile(this.p))) publishPackage(this.p, this.note);
-        if (target === 'install-package') await installPackage(this.p, this.note);
+        if (target === 'install-package') await installPackage(this.p, this.note, this.buildDependency);
         return;
       }
+    }
+    this.checkTools();
+    if (target === 'depends') {
+      await this.depends();
+      return;
     }
     const needSources = !(allDone('extract'));
     // The compiler probe overlaps fetch and extract; configure and test wait
@@ -205,7 +222,7 @@ class Driver {
       await this.once('checksum', async () => this.checksum());
       if (target === 'checksum') return;
     }
-    if (needSources) await this.checkDepends();
+    await this.depends();
     const installing = reaches(target, 'install');
     this.progress = makeProgress(this.pkgname, p.abis, perAbi.length + (installing ? 1 : 0), this.tty);
     const chain = async (abi: Abi) => {
@@ -251,7 +268,7 @@ class Driver {
     await this.once('package', () => makePackage(p, this.note));
     touch(cookie(p, 'package'));
     if (publish) publishPackage(p, this.note);
-    if (target === 'install-package') await installPackage(this.p, this.note);
+    if (target === 'install-package') await installPackage(this.p, this.note, this.buildDependency);
   }
 
   // ---- fetch, checksum, depends (once) ----
@@ -288,18 +305,52 @@ class Driver {
     for (const name of distfiles) checkDistfile(di, name, path.join(distdir, name));
   }
 
-  private async checkDepends(): Promise<void> {
-    const deps = dependPatterns(this.p.vars);
-    if (deps.length === 0) return;
-    const pkgdb = get(this.p.vars, 'PKG_DBDIR');
-    const installed = fs.existsSync(pkgdb) ? await (await lazy.pkg()).installedPackages({ pkgdb }) : [];
-    const missing = deps.filter((pat) => !installed.some((n) => pkgMatch(pat, n)));
-    if (missing.length > 0) {
-      throw new UserError(`missing dependencies: ${missing.join(', ')} (not installed in ${pkgdb})`, {
-        hint: 'build and add the packages that provide them first (mkpkg package, then mkpkg add), or fix DEPENDS',
+  // ---- tools and dependencies (SPEC §6.2) ----
+
+  /** USE_TOOLS: every tool is on PATH or comes with a TOOL_DEPENDS package, else stop before any phase. */
+  private checkTools(): void {
+    const p = this.p;
+    const env = this.env(p.platform.defaultAbi);
+    checkTools({
+      useTools: get(p.vars, 'USE_TOOLS'),
+      pathDirs: (env['PATH'] ?? '').split(':').filter(Boolean),
+      toolDepends: declaredDepends(p.vars, p.dir, p.makefile).entries.filter((e) => e.kind === 'TOOL_DEPENDS').map((e) => e.pattern),
+      me: pkgpathOf(p.dir),
+      makefile: p.makefile,
+    });
+  }
+
+  /** The depends phase: install or build what is missing, then refuse a linked dependency that lacks one of our ABIs. */
+  private async depends(): Promise<void> {
+    const p = this.p;
+    const run = this.o.depends ?? { chain: [], built: new Set<string>() };
+    const record = await resolveDepends({ p, run, note: this.note, build: (dir, r) => this.buildIn(dir, r) });
+    if (p.multiarch.enabled) {
+      await checkDependencyAbis({
+        pkgdb: path.resolve(p.dir, get(p.vars, 'PKG_DBDIR')),
+        me: pkgpathOf(p.dir),
+        abis: p.abis,
+        deps: record.buildlink.map((b) => ({ pkgname: b.pkgname, pkgpath: pkgpathOf(b.dir) })),
       });
     }
   }
+
+  /** Builds another package of the tree and adds it to the pkgdb, with this run's command line and multiarch settings. */
+  private async buildIn(dir: string, run: DependsRun): Promise<void> {
+    const o = this.o;
+    await runTarget('install-package', {
+      dir,
+      cmdVars: o.cmdVars ?? {},
+      ...(o.multiarch !== undefined ? { multiarch: o.multiarch } : {}),
+      parallelAbis: o.parallelAbis ?? false,
+      tty: false,
+      ...(o.out ? { out: o.out } : {}),
+      depends: run,
+    });
+  }
+
+  private readonly buildDependency = (dir: string): Promise<void> =>
+    this.buildIn(dir, { chain: [...(this.o.depends?.chain ?? []), this.p.dir], built: this.o.depends?.built ?? new Set() });
 
   /**
    * Probes the compilers of every language the package uses, for each ABI:
@@ -365,6 +416,16 @@ class Driver {
       const root = path.join(p.stageDir(abi), prefixOf(v));
       fs.mkdirSync(root, { recursive: true });
       for (const d of splitList(get(v, 'INSTALLATION_DIRS'))) fs.mkdirSync(path.isAbsolute(d) ? path.join(p.stageDir(abi), d) : path.join(root, d), { recursive: true });
+    }
+    if (phase === 'configure') {
+      const r = await makeView({
+        view: this.buildlinkDir(abi),
+        abi,
+        platform: p.platform,
+        pkgdb: path.resolve(p.dir, get(p.vars, 'PKG_DBDIR')),
+        pkgnames: readRecord(p).buildlink.map((b) => b.pkgname),
+      });
+      logNote(step, `buildlink view ${this.buildlinkDir(abi)}: ${r.files} files of the declared dependencies${r.rewritten.length > 0 ? `; rewritten: ${r.rewritten.join(' ')}` : ''}`);
     }
     await this.subst(abi, `pre-${phase}`, step);
     await this.packageTarget(abi, `pre-${phase}`, step);
