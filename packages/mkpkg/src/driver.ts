@@ -335,13 +335,19 @@ class Driver {
     }
   }
 
-  /** Builds another package of the tree and adds it to the pkgdb, with this run's command line and multiarch settings. */
+  /**
+   * Builds another package of the tree and adds it to the pkgdb, with this
+   * run's command line and multiarch settings: each ABI of a multiarch
+   * package links that ABI of its dependencies. The isaexec package is one
+   * static build for every ABI, by design.
+   */
   private async buildIn(dir: string, run: DependsRun): Promise<void> {
     const o = this.o;
+    const inherit = o.multiarch !== undefined && pkgpathOf(dir) !== 'pkgtools/isaexec';
     await runTarget('install-package', {
       dir,
       cmdVars: o.cmdVars ?? {},
-      ...(o.multiarch !== undefined ? { multiarch: o.multiarch } : {}),
+      ...(inherit ? { multiarch: o.multiarch } : {}),
       parallelAbis: o.parallelAbis ?? false,
       tty: false,
       ...(o.out ? { out: o.out } : {}),
