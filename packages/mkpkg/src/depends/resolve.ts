@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { UserError, writeFileAtomicSync } from '@mkpkg/platform';
+import { InputError, UserError, writeFileAtomicSync } from '@mkpkg/platform';
 import { type PackageDir, get } from '../pkgdir.ts';
 import type { Note } from '../workdir.ts';
 import { type DepEntry, type DepKind, byDirectory, declaredDepends, pkgpathOf } from './declared.ts';
@@ -132,7 +132,7 @@ async function satisfy(o: DependsOptions, site: InstallSite, me: string, dir: st
   const chain = [...o.run.chain, p.dir];
   const at = chain.indexOf(dir);
   if (at >= 0) {
-    throw new UserError(`dependency cycle: ${[...chain.slice(at), dir].map(pkgpathOf).join(' -> ')}`, {
+    throw new InputError(`dependency cycle: ${[...chain.slice(at), dir].map(pkgpathOf).join(' -> ')}`, {
       hint: 'one of these packages must not depend on the next; remove the DEPENDS or buildlink3.mk include that closes the circle',
     });
   }
