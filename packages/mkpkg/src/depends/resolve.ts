@@ -137,7 +137,7 @@ async function satisfy(o: DependsOptions, site: InstallSite, me: string, dir: st
     });
   }
   if (!fs.existsSync(path.join(dir, 'Makefile'))) {
-    throw new UserError(`${me}: dependency ${dep} (${why}) is not installed, and ${dir} is no package directory`, {
+    throw new UserError(`${me}: dependency ${dep} (${why}) is not installed, and ${dir} is not a package directory`, {
       where: { file: p.makefile },
       hint: 'fix the directory after the colon of the dependency, or add the package to the tree',
     });

@@ -80,7 +80,7 @@ export function toolName(word: string): string {
 /** The package base a dependency pattern names: `m4>=1.4`, `m4-[0-9]*`, `m4-1.4.19` are all m4. */
 export function patternBase(pattern: string): string {
   const s = pattern.replace(/[<>=].*$/, '');
-  return s.replace(/-[0-9[*{?][^-]*$/, '');
+  return s.replace(/-[0-9[*{?].*$/, '');
 }
 
 /** The first directory of `dirs` holding an executable `cmd`. */
