@@ -120,7 +120,7 @@ export async function finishInstall(p: PackageDir, note: Note): Promise<void> {
   });
   const links = checkLinks({ root, prefix: prefixOf(v), depFiles: await dependencyFiles(p), skipDirs: [...opts.skipLibDirs, ...opts.skipBinDirs] });
   for (const w of links.warnings) note(`warning: ${w}`);
-  note(`PLIST: ${lines.length} lines match ${root}; ${n} ELF files have their ABI's class; the libraries ${links.checked} of them need resolve to their class`);
+  note(`PLIST: ${lines.length} lines match ${root}; ${n} ELF files have their ABI's class; the needed libraries of ${links.checked} resolve to their class`);
   writeFileAtomicSync(path.join(p.wrkdir, '.PLIST'), lines.join('\n') + '\n');
   writeFileAtomicSync(path.join(p.wrkdir, '.scripts.json'), JSON.stringify(meta));
 }

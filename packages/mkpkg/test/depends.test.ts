@@ -115,6 +115,8 @@ describe('buildlink views', () => {
     expect(inView('include/amd64/foo-config.h', '32', linux)).toBe(false);
     expect(inView('include/foo.h', '32', linux)).toBe(true);
     expect(inView('share/pkgconfig/foo.pc', '32', linux)).toBe(true);
+    expect(inView('share/foo/cmake/FooConfig.cmake', '32', linux)).toBe(true);
+    expect(inView('share/doc/foo/README', '32', linux)).toBe(false);
     expect(inView('bin/foo', '64', linux)).toBe(false);
     // Single-ABI builds: one ABI with empty suffixes takes lib/ as it is.
     expect(inView('lib/libfoo.so', '64', singleAbiPlatform(linux))).toBe(true);

@@ -39,7 +39,7 @@ function foreignDirs(abi: Abi, platform: Platform): string[] {
 export function inView(rel: string, abi: Abi, platform: Platform): boolean {
   if (foreignDirs(abi, platform).some((d) => rel.startsWith(d))) return false;
   const lib = `lib${platform.suffixes[abi].lib}/`;
-  return rel.startsWith('include/') || rel.startsWith(lib) || rel.startsWith('share/pkgconfig/') || rel.startsWith('share/aclocal/');
+  return rel.startsWith('include/') || rel.startsWith(lib) || /^share\/(pkgconfig|aclocal|cmake|[^/]+\/cmake)\//.test(rel);
 }
 
 export interface ViewResult {
