@@ -164,6 +164,7 @@ describe('what the depends phase refuses', () => {
       { from: 'misc/ptrreport', as: 'cyc/one' },
       { from: 'misc/ptrreport', as: 'cyc/two' },
       { from: 'misc/ptrreport', as: 'tools/needsm4' },
+      'misc/plainhello',
     ]));
     const cyc = (me: string, other: string) =>
       `DISTNAME=\t${me}-1.0\nDISTFILES=\nCATEGORIES=\tcyc\nCOMMENT=\tcycle\nDEPENDS+=\t${other}>=1:../../cyc/${other}\n.include "../../mk/bsd.pkg.mk"\n`;
@@ -207,5 +208,13 @@ describe('what the depends phase refuses', () => {
     expect(r.exitCode, explain('mkpkg --multiarch package in devel/libstack', r)).toBe(1);
     expect(r.stderr).toMatch(/devel\/libmulti \(libmulti-1\.0\) is installed for ABI 64 only: ABI 32 has no libmulti-1\.0 to link against/);
     expect(await exists(path.join(tree.pkgDir('devel/libstack'), 'work/.logs/configure-32.log'))).toBe(false);
+  });
+
+  test('packaging a multiarch program whose isaexec package is nowhere also packages isaexec (without installing it)', async () => {
+    const r = await tree.mkpkg('misc/plainhello', ['--multiarch', 'bin,lib', 'package']);
+    expect(r.exitCode, explain('mkpkg --multiarch bin,lib package in misc/plainhello', r)).toBe(0);
+    expect(r.all).toContain('pkgtools/isaexec: needed at run time by misc/plainhello (isaexec>=1.0), no package in');
+    expect(await exists(path.join(tree.packages, 'All/isaexec-1.0.tgz'))).toBe(true);
+    expect(await exists(path.join(pkgdb, 'isaexec-1.0'))).toBe(false);
   });
 });

@@ -16,7 +16,7 @@ import { type PackageDir, type Vars, abiCmdVars, get, isYes, loadPackage } from 
 import { checkDependencyAbis } from './buildlink/abicheck.ts';
 import { makeView } from './buildlink/view.ts';
 import { declaredDepends, pkgpathOf } from './depends/declared.ts';
-import { type DependsRun, readRecord, resolveDepends } from './depends/resolve.ts';
+import { type DependsRun, ensureIsaexecPackage, readRecord, resolveDepends } from './depends/resolve.ts';
 import { checkTools } from './depends/tools.ts';
 import { type Progress, makeProgress } from './progress.ts';
 import { PhaseFailure, type Step, logNote, runShell } from './run.ts';
@@ -266,6 +266,7 @@ class Driver {
     }
     if (!reaches(target, 'package')) return;
     await this.once('package', () => makePackage(p, this.note));
+    await ensureIsaexecPackage(p, this.note, (dir) => runTarget('package', { dir, cmdVars: this.o.cmdVars ?? {}, tty: false, ...(this.o.out ? { out: this.o.out } : {}) }));
     touch(cookie(p, 'package'));
     if (publish) publishPackage(p, this.note);
     if (target === 'install-package') await installPackage(this.p, this.note, this.buildDependency);

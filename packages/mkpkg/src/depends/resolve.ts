@@ -206,3 +206,29 @@ export function contentsDepLines(record: DependsRecord, extraPkgdeps: readonly s
   }
   return out;
 }
+
+/**
+ * A multiarch package whose programs run through isaexec is of no use
+ * without the isaexec package: when neither the pkgdb nor PACKAGES/All has
+ * one, its package is built from the tree's pkgtools/isaexec (not
+ * installed: `package` writes packages only), so that PACKAGES/All holds
+ * everything pkg_add needs.
+ */
+export async function ensureIsaexecPackage(p: PackageDir, note: Note, buildPackage: (dir: string) => Promise<void>): Promise<void> {
+  if (get(p.vars, 'PKGBASE') === 'isaexec') return;
+  const plist = path.join(p.wrkdir, '.PLIST');
+  let needs = false;
+  try {
+    needs = fs.readFileSync(plist, 'utf8').split('\n').some((l) => l.startsWith('@link lib/isaexec '));
+  } catch {
+    return;
+  }
+  if (!needs) return;
+  const pattern = get(p.vars, 'ISAEXEC_DEPENDS') || 'isaexec>=1.0';
+  const site = installSite(p, note);
+  if (matchAll([pattern], await installedNames(site.pkgdb)) || availableBinary(site.allDir, [pattern])) return;
+  const dir = path.resolve(p.dir, '../../pkgtools/isaexec');
+  if (!fs.existsSync(path.join(dir, 'Makefile'))) return;
+  note(`pkgtools/isaexec: needed at run time by ${pkgpathOf(p.dir)} (${pattern}), no package in ${site.allDir}, building it`);
+  await buildPackage(dir);
+}
