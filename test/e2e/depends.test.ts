@@ -117,6 +117,11 @@ describe('a multiarch program with a chain of library dependencies, from an empt
     }
   });
 
+  test('nothing installed names a buildlink view or a work directory', async () => {
+    const r = await run('grep', ['-rl', '-e', '.buildlink', '-e', '/work/', path.join(localbase, 'lib'), path.join(localbase, 'include'), path.join(localbase, 'bin')]);
+    expect(r.exitCode, `grep found: ${r.stdout}`).toBe(1);
+  });
+
   test('the trap is real: a careless build that searched LOCALBASE would link it', async () => {
     const dir = await fs.mkdtemp(path.join(tree.root, 'careless-'));
     await fs.writeFile(path.join(dir, 'c.c'), '#include <trap.h>\nint main(void) { return trap_bits() == 0; }\n');

@@ -118,7 +118,7 @@ export async function finishInstall(p: PackageDir, note: Note): Promise<void> {
     libDirs: opts.libDirs,
     skipDirs: [...opts.skipLibDirs, ...opts.skipBinDirs],
   });
-  const links = checkLinks({ root, prefix: prefixOf(v), depFiles: await dependencyFiles(p), skipDirs: [...opts.skipLibDirs, ...opts.skipBinDirs] });
+  const links = checkLinks({ root, prefix: prefixOf(v), depFiles: await dependencyFiles(p), skipDirs: [...opts.skipLibDirs, ...opts.skipBinDirs], wrkdir: p.wrkdir });
   for (const w of links.warnings) note(`warning: ${w}`);
   note(`PLIST: ${lines.length} lines match ${root}; ${n} ELF files have their ABI's class; the needed libraries of ${links.checked} resolve to their class`);
   writeFileAtomicSync(path.join(p.wrkdir, '.PLIST'), lines.join('\n') + '\n');

@@ -15,6 +15,7 @@ import { withLock } from './lock.ts';
 import { type PackageDir, type Vars, abiCmdVars, get, isYes, loadPackage } from './pkgdir.ts';
 import { checkDependencyAbis } from './buildlink/abicheck.ts';
 import { makeView } from './buildlink/view.ts';
+import { unviewStage } from './buildlink/unview.ts';
 import { declaredDepends, pkgpathOf } from './depends/declared.ts';
 import { type DependsRun, ensureIsaexecPackage, readRecord, resolveDepends } from './depends/resolve.ts';
 import { checkTools } from './depends/tools.ts';
@@ -440,6 +441,10 @@ class Driver {
     else await this.builtin(abi, phase, step);
     await this.subst(abi, `post-${phase}`, step);
     await this.packageTarget(abi, `post-${phase}`, step);
+    if (phase === 'install') {
+      const fixed = unviewStage(p.stageDir(abi), this.buildlinkDir(abi), get(p.vars, 'LOCALBASE'));
+      if (fixed.length > 0) logNote(step, `the buildlink view became LOCALBASE again in: ${fixed.join(' ')}`);
+    }
     touch(cookie(p, phase, abi));
   }
 

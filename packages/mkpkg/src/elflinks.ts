@@ -19,6 +19,8 @@ export interface LinkCheckOptions {
   /** Absolute paths of the dependencies' installed files (from their +CONTENTS). */
   readonly depFiles: readonly string[];
   readonly skipDirs: readonly string[];
+  /** The work directory: no run path may lead into it (the buildlink views live there). */
+  readonly wrkdir?: string;
 }
 
 export interface LinkCheckResult {
@@ -43,16 +45,20 @@ export function checkLinks(o: LinkCheckOptions): LinkCheckResult {
   const provided = new Map<string, string[]>();
   const provide = (name: string, where: string) => provided.set(name, [...(provided.get(name) ?? []), where]);
   const objects: { rel: string; bits: number; runpath: readonly string[]; needed: readonly string[] }[] = [];
+  const problems: string[] = [];
   for (const e of walk(o.root)) {
     if (e.kind === 'dir') continue;
     if (o.skipDirs.some((d) => under(e.rel, d))) continue;
     provide(path.basename(e.rel), path.posix.join(o.prefix, e.rel));
     if (e.kind !== 'file') continue;
     const info = readElf(path.join(o.root, e.rel));
+    if (info && o.wrkdir) {
+      const bad = info.runpath.filter((d) => d === o.wrkdir || d.startsWith(`${o.wrkdir}/`));
+      if (bad.length > 0) problems.push(`  ${e.rel}: RUNPATH entry ${bad.join(', ')} leads into the work directory`);
+    }
     if (info && info.needed.length > 0) objects.push({ rel: e.rel, bits: info.bits, runpath: info.runpath, needed: info.needed });
   }
   for (const f of o.depFiles) provide(path.basename(f), f);
-  const problems: string[] = [];
   const warnings: string[] = [];
   for (const obj of objects) {
     const origin = path.posix.dirname(path.posix.join(o.prefix, obj.rel));

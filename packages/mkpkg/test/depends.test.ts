@@ -12,6 +12,7 @@ import { contentsDepLines } from '../src/depends/resolve.ts';
 import { missingTools, patternBase } from '../src/depends/tools.ts';
 import { replacePrefix, rewriteLa, rewritePc } from '../src/buildlink/rewrite.ts';
 import { inView, makeView } from '../src/buildlink/view.ts';
+import { unviewStage } from '../src/buildlink/unview.ts';
 
 const bl3 = (name: string, dir: string, body: string) =>
   `# $NetBSD$\n\nBUILDLINK_TREE+=\t${name}\n\n.if !defined(${name.toUpperCase()}_BUILDLINK3_MK)\n${name.toUpperCase()}_BUILDLINK3_MK:=\n\n` +
@@ -179,6 +180,28 @@ describe('buildlink views', () => {
       expect(fs.readFileSync(path.join(view, 'lib/i86/pkgconfig/foo.pc'), 'utf8')).toBe(`prefix=${view}\nLibs: -L${view}/lib/i86 -lfoo\n`);
     } finally {
       fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('after install', () => {
+  test('libtool archives, .pc files and config scripts name LOCALBASE again, not the view; programs are left alone', () => {
+    const stage = fs.mkdtempSync(path.join(os.tmpdir(), 'mkpkg-unview-'));
+    try {
+      const view = '/w/work/.buildlink/32';
+      const put = (rel: string, body: string, mode = 0o644) => {
+        fs.mkdirSync(path.dirname(path.join(stage, rel)), { recursive: true });
+        fs.writeFileSync(path.join(stage, rel), body, { mode });
+      };
+      put('usr/pkg/lib/i86/libpng.la', `dependency_libs=' -L${view}/lib/i86 -lz'\nlibdir='/usr/pkg/lib/i86'\n`);
+      put('usr/pkg/bin/i86/libpng-config', `#!/bin/sh\necho -L${view}/lib/i86\n`, 0o755);
+      put('usr/pkg/bin/i86/png', `ELF ${view}/lib/i86`, 0o755);
+      expect(unviewStage(stage, view, '/usr/pkg').sort()).toEqual(['usr/pkg/bin/i86/libpng-config', 'usr/pkg/lib/i86/libpng.la']);
+      expect(fs.readFileSync(path.join(stage, 'usr/pkg/lib/i86/libpng.la'), 'utf8')).toBe("dependency_libs=' -L/usr/pkg/lib/i86 -lz'\nlibdir='/usr/pkg/lib/i86'\n");
+      expect(fs.statSync(path.join(stage, 'usr/pkg/bin/i86/libpng-config')).mode & 0o777).toBe(0o755);
+      expect(fs.readFileSync(path.join(stage, 'usr/pkg/bin/i86/png'), 'utf8')).toContain(view);
+    } finally {
+      fs.rmSync(stage, { recursive: true, force: true });
     }
   });
 });

@@ -72,6 +72,15 @@ describe('ELF link check', () => {
     }
   });
 
+  test('a run path into the work directory (where the buildlink views are) is an error', () => {
+    program('view64', 64, '/w/work/.buildlink/64/lib');
+    try {
+      expect(() => checkLinks({ root, prefix: PREFIX, depFiles: [], skipDirs: [], wrkdir: '/w/work' })).toThrow('bin/view64: RUNPATH entry /w/work/.buildlink/64/lib leads into the work directory');
+    } finally {
+      fs.rmSync(path.join(root, 'bin/view64'));
+    }
+  });
+
   test('a dependency\'s library is found where it is installed; $ORIGIN is expanded', () => {
     const dep = fs.mkdtempSync(path.join(os.tmpdir(), 'mkpkg-links-dep-'));
     try {
