@@ -117,8 +117,8 @@ describe('a multiarch program with a chain of library dependencies, from an empt
     }
   });
 
-  test('nothing installed names a buildlink view or a work directory', async () => {
-    const r = await run('grep', ['-rl', '-e', '.buildlink', '-e', '/work/', path.join(localbase, 'lib'), path.join(localbase, 'include'), path.join(localbase, 'bin')]);
+  test('no installed text file names a buildlink view or a work directory', async () => {
+    const r = await run('grep', ['-rlI', '-e', '.buildlink', '-e', '/work/', path.join(localbase, 'lib'), path.join(localbase, 'include'), path.join(localbase, 'bin')]);
     expect(r.exitCode, `grep found: ${r.stdout}`).toBe(1);
   });
 
@@ -221,5 +221,33 @@ describe('what the depends phase refuses', () => {
     expect(r.all).toContain('pkgtools/isaexec: needed at run time by misc/plainhello (isaexec>=1.0), no package in');
     expect(await exists(path.join(tree.packages, 'All/isaexec-1.0.tgz'))).toBe(true);
     expect(await exists(path.join(pkgdb, 'isaexec-1.0'))).toBe(false);
+  });
+});
+
+describe('MULTIARCH=yes in mk.conf, no --multiarch: dependencies without USE_MULTIARCH are built multiarch too', () => {
+  let tree: Tree;
+  let pkgdb = '';
+
+  beforeAll(async () => {
+    ({ tree, pkgdb } = await chainTree());
+    await fs.appendFile(path.join(tree.root, 'mk.conf'), 'MULTIARCH=\tyes\n');
+    for (const lib of ['devel/libmulti', 'devel/libstack']) {
+      const mf = path.join(tree.pkgDir(lib), 'Makefile');
+      await fs.writeFile(mf, (await fs.readFile(mf, 'utf8')).replace(/^USE_MULTIARCH=.*\n/m, ''));
+    }
+  });
+
+  afterAll(async () => {
+    if (tree !== undefined && process.env['MKPKG_E2E_KEEP'] === undefined) await tree.remove();
+  });
+
+  test('mkpkg package in misc/ptrreport builds libmulti and libstack for both ABIs', async () => {
+    const r = await tree.mkpkg('misc/ptrreport', ['package']);
+    expect(r.exitCode, explain('mkpkg package (MULTIARCH=yes)', r)).toBe(0);
+    for (const name of ['libmulti-1.0', 'libstack-1.0']) {
+      expect(await fs.readFile(path.join(pkgdb, name, '+BUILD_INFO'), 'utf8'), name).toMatch(/^MULTIARCH_ABIS=32 64$/m);
+    }
+    const contents = await packageMember(path.join(tree.packages, 'All/ptrreport-1.0.tgz'), '+CONTENTS');
+    expect(contents).toContain('bin/i86/ptrreport');
   });
 });

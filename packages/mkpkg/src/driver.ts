@@ -41,6 +41,8 @@ export interface DriverOptions {
   readonly out?: (text: string) => void;
   /** Set when this run builds a dependency of another package (the chain, for cycles; what was built). */
   readonly depends?: DependsRun;
+  /** Multiarch parts (`bin,lib`) for a package that would otherwise build single-ABI: set for dependencies of a multiarch build. */
+  readonly multiarchFallback?: string;
 }
 
 /** The shell command that makes `target` of the package's Makefile with bmake, `vars` on its command line. */
@@ -52,7 +54,12 @@ function bmakeTarget(makefile: string, vars: Readonly<Record<string, string>>, t
 
 /** Runs one mkpkg target in a package directory. */
 export async function runTarget(target: Target, o: DriverOptions): Promise<void> {
-  const p = await loadPackage(o.dir, { cmdVars: o.cmdVars ?? {}, ...(o.multiarch !== undefined ? { cliMultiarch: o.multiarch } : {}) });
+  let p = await loadPackage(o.dir, { cmdVars: o.cmdVars ?? {}, ...(o.multiarch !== undefined ? { cliMultiarch: o.multiarch } : {}) });
+  // A dependency of a multiarch package that would build single-ABI (no
+  // USE_MULTIARCH of its own) builds with the dependent's parts instead.
+  if (o.multiarchFallback !== undefined && o.multiarch === undefined && !p.multiarch.enabled) {
+    p = await loadPackage(o.dir, { cmdVars: o.cmdVars ?? {}, cliMultiarch: o.multiarchFallback });
+  }
   const out = o.out ?? ((t: string) => process.stdout.write(t));
   // The lock lives inside WRKDIR: a file beside it would change the package
   // directory's mtime on every run and invalidate the variable cache.
@@ -112,6 +119,13 @@ function batchFailure(err: unknown, p: PackageDir): unknown {
     return err;
   }
   return new UserError(`${err.summary}\n--- ${err.log} (BATCH: the whole log):\n${whole.replace(/\n?$/, '')}\n--- end of ${err.log}`);
+}
+
+/** A package's multiarch parts as --multiarch spells them. */
+function multiarchWords(p: PackageDir): string {
+  const m = p.multiarch;
+  if (!m.enabled) return 'lib';
+  return [m.bin ? 'bin' : '', m.lib ? 'lib' : ''].filter(Boolean).join(',') || 'lib';
 }
 
 /** Prints variables as bmake evaluates them for this package (with VAR=value and ABI= honoured). */
@@ -350,6 +364,7 @@ class Driver {
       dir,
       cmdVars: o.cmdVars ?? {},
       ...(inherit ? { multiarch: o.multiarch } : {}),
+      ...(pkgpathOf(dir) !== 'pkgtools/isaexec' && this.p.multiarch.enabled ? { multiarchFallback: multiarchWords(this.p) } : {}),
       parallelAbis: o.parallelAbis ?? false,
       tty: false,
       ...(o.out ? { out: o.out } : {}),
