@@ -10,7 +10,7 @@ import { fetchOpts, listPatches, makesum } from './makesum.ts';
 import { pkgconfigWithRpath } from './pkgconfig.ts';
 import { finishInstall, printPlist } from './afterinstall.ts';
 import { installPackage, makePackage, packageFile, publishPackage, stagePackageFile } from './package.ts';
-import { checkWrkdirWritable, cookie, done, lazy, logFile, prefixOf, touch } from './workdir.ts';
+import { checkWrkdirWritable, cookie, done, logFile, prefixOf, touch } from './workdir.ts';
 import { withLock } from './lock.ts';
 import { type PackageDir, type Vars, abiCmdVars, get, isYes, loadPackage } from './pkgdir.ts';
 import { checkDependencyAbis } from './buildlink/abicheck.ts';
