@@ -281,7 +281,7 @@ class Driver {
     }
     if (!reaches(target, 'package')) return;
     await this.once('package', () => makePackage(p, this.note));
-    await ensureIsaexecPackage(p, this.note, (dir) => runTarget('package', { dir, cmdVars: this.o.cmdVars ?? {}, tty: false, ...(this.o.out ? { out: this.o.out } : {}) }));
+    if (publish) await ensureIsaexecPackage(p, this.note, (dir) => runTarget('package', { dir, cmdVars: this.o.cmdVars ?? {}, tty: false, ...(this.o.out ? { out: this.o.out } : {}) }));
     touch(cookie(p, 'package'));
     if (publish) publishPackage(p, this.note);
     if (target === 'install-package') await installPackage(this.p, this.note, this.buildDependency);
