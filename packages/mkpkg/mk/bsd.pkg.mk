@@ -95,12 +95,15 @@ _MKPKG_SUBST_CMD.${_c_}=	for f in ${SUBST_FILES.${_c_}}; do [ -f "$$f" ] || cont
 	cat "$$f.mkpkg-subst" >"$$f" && rm -f "$$f.mkpkg-subst" || exit 1; echo "substituted in $$f"; done
 .endfor
 
+# Dependencies: the buildlink3 tree becomes DEPENDS/BUILD_DEPENDS here.
+.include "${.PARSEDIR}/buildlink3.mk"
+
 # bmake targets map onto mkpkg, so `bmake package` and `mkpkg package` do
 # the same; command-line variables travel along, and MKPKG_FLAGS carries
 # mkpkg's own options (bmake package MKPKG_FLAGS="--multiarch bin,lib").
 MKPKG_FLAGS?=
 _MKPKG_CMDVARS=		${.MAKEOVERRIDES:O:u:N.*:NMKPKG_FLAGS:@v@${v}=${${v}:Q}@}
-_MKPKG_TARGETS=		fetch checksum extract patch configure build test install \
+_MKPKG_TARGETS=		fetch checksum depends extract patch configure build test install \
 			package clean makesum makepatchsum print-plist install-package
 .MAIN: build
 .for _t_ in ${_MKPKG_TARGETS}

@@ -3,6 +3,7 @@ import { type Abi, type Multiarch, type Platform, compilerAbiFlag, gnuTriplet, s
 import type { CrossBuild } from './cross.ts';
 import { type Vars, get, isYes } from './pkgdir.ts';
 import { shQuote, splitShellWords } from './shell.ts';
+import { viewPaths } from './buildlink/view.ts';
 
 /** Everything a per-ABI phase needs to know, from one ABI's variables. */
 export interface AbiContext {
@@ -14,37 +15,49 @@ export interface AbiContext {
   readonly stage: string;
   /** Set when this ABI is built as a cross build (see the package README, "Cross builds"). */
   readonly cross?: CrossBuild | undefined;
+  /** This ABI's buildlink view (${WRKDIR}/.buildlink/<abi>): the only place dependencies are found. */
+  readonly buildlink?: string;
 }
 
 /** The variables mkpkg sets for each ABI on bmake's command line and in the environment. */
 export const TOOL_VARS = ['CC', 'CXX', 'CPP', 'CFLAGS', 'CXXFLAGS', 'CPPFLAGS', 'LDFLAGS'] as const;
 /** What the ABI's tool variables are computed from. */
-export const TOOL_INPUTS = [...TOOL_VARS, 'LOCALBASE', 'PREFIX'] as const;
+export const TOOL_INPUTS = [...TOOL_VARS, 'LOCALBASE', 'PREFIX', 'WRKDIR', 'USE_CMAKE'] as const;
+
+/** Where an ABI's buildlink view is: the driver makes it there before configure. */
+export function buildlinkDir(wrkdir: string, abi: Abi): string {
+  return `${wrkdir}/.buildlink/${abi}`;
+}
 
 /**
  * The ABI's tool variables: the values the Makefile and mk.conf give for
- * this ABI, plus the compiler ABI flag on CC/CXX/CPP/LDFLAGS and library
- * search and run paths into the ABI's own lib directory under LOCALBASE.
- * They go on bmake's command line for every per-ABI evaluation, so
+ * this ABI, plus the compiler ABI flag on CC/CXX/CPP/LDFLAGS, headers and
+ * libraries from the ABI's buildlink view only (an undeclared library in
+ * LOCALBASE stays invisible), and run paths to the ABI's own lib directory
+ * under PREFIX (and LOCALBASE, where the dependencies are). They go on
+ * bmake's command line for every per-ABI evaluation, so
  * `MAKE_FLAGS+= CC=${CC:Q}` means the same in the built-in build, in the
  * package's own targets and in `show-var`.
  */
-export function abiToolVars(c: Pick<AbiContext, 'abi' | 'platform' | 'vars'>): Record<string, string> {
+export function abiToolVars(c: Pick<AbiContext, 'abi' | 'platform' | 'vars' | 'buildlink'>): Record<string, string> {
   const v = c.vars;
   const s = c.platform.suffixes[c.abi];
   const flag = compilerAbiFlag(c.abi);
   const localbase = get(v, 'LOCALBASE') || '/usr/pkg';
   const prefix = get(v, 'PREFIX') || localbase;
-  const libdirs = [...new Set([`${prefix}/lib${s.lib}`, `${localbase}/lib${s.lib}`])];
+  const rpaths = [...new Set([`${prefix}/lib${s.lib}`, `${localbase}/lib${s.lib}`])];
+  const view = c.buildlink ? viewPaths(c.buildlink, s) : undefined;
+  const incflags = view ? view.incdirs.map((d) => `-I${d}`) : [];
   const withFlag = (cmd: string, fallback: string) => `${cmd || fallback} ${flag}`;
   return {
     CC: withFlag(get(v, 'CC'), 'cc'),
     CXX: withFlag(get(v, 'CXX'), 'c++'),
     CPP: `${get(v, 'CC') || 'cc'} ${flag} -E`,
-    CFLAGS: get(v, 'CFLAGS'),
-    CXXFLAGS: get(v, 'CXXFLAGS'),
-    CPPFLAGS: get(v, 'CPPFLAGS'),
-    LDFLAGS: [get(v, 'LDFLAGS'), flag, ...libdirs.flatMap((d) => [`-L${d}`, `-Wl,-rpath,${d}`])].filter(Boolean).join(' '),
+    // CMake ignores CPPFLAGS: its compilers see the view's headers through CFLAGS.
+    CFLAGS: [get(v, 'CFLAGS'), ...(configureStyle(v) === 'cmake' ? incflags : [])].filter(Boolean).join(' '),
+    CXXFLAGS: [get(v, 'CXXFLAGS'), ...(configureStyle(v) === 'cmake' ? incflags : [])].filter(Boolean).join(' '),
+    CPPFLAGS: [get(v, 'CPPFLAGS'), ...incflags].filter(Boolean).join(' '),
+    LDFLAGS: [get(v, 'LDFLAGS'), flag, ...(view ? [`-L${view.libdir}`] : []), ...rpaths.map((d) => `-Wl,-rpath,${d}`)].filter(Boolean).join(' '),
   };
 }
 
@@ -58,6 +71,7 @@ export function abiEnv(c: AbiContext, base: Readonly<Record<string, string | und
   const s = c.platform.suffixes[c.abi];
   const localbase = get(v, 'LOCALBASE') || '/usr/pkg';
   const prefix = get(v, 'PREFIX') || localbase;
+  const view = c.buildlink ? viewPaths(c.buildlink, s) : undefined;
   const env: Record<string, string> = {};
   for (const [k, val] of Object.entries(base)) if (val !== undefined) env[k] = val;
   delete env['MAKEFLAGS'];
@@ -70,7 +84,8 @@ export function abiEnv(c: AbiContext, base: Readonly<Record<string, string | und
     INCARCHSUFFIX: s.inc,
     PREFIX: prefix,
     LOCALBASE: localbase,
-    PKG_CONFIG_LIBDIR: `${localbase}/lib${s.lib}/pkgconfig:${localbase}/share/pkgconfig`,
+    // No view, no pkg-config files: never the machine's own.
+    PKG_CONFIG_LIBDIR: view ? view.pkgconfig : '/nonexistent',
     PKG_CONFIG_PATH: '',
     PATH: [`${localbase}/bin${s.bin}`, `${localbase}/bin`, env['PATH'] ?? '/usr/bin:/bin'].join(':'),
   });
@@ -122,8 +137,8 @@ export function configureCommands(c: AbiContext): { dir: string; cmd: string }[]
       `-DCMAKE_INSTALL_LIBDIR:PATH=lib${libdir ? s.lib : ''}`,
       `-DCMAKE_INSTALL_BINDIR:PATH=bin${bindir ? s.bin : ''}`,
       `-DCMAKE_INSTALL_SBINDIR:PATH=sbin${bindir ? s.bin : ''}`,
-      `-DCMAKE_PREFIX_PATH:PATH=${get(v, 'LOCALBASE')}`,
-      `-DCMAKE_LIBRARY_PATH:PATH=${get(v, 'LOCALBASE')}/lib${s.lib}`,
+      // find_package/find_library search the buildlink view, not LOCALBASE.
+      ...(c.buildlink ? [`-DCMAKE_PREFIX_PATH:PATH=${c.buildlink}`, `-DCMAKE_LIBRARY_PATH:PATH=${c.buildlink}/lib${s.lib}`] : []),
       ...(libdir && s.lib ? [`-DLIB_SUFFIX=${s.lib}`] : []),
       ...cmake32(c),
       ...cmakeCross(c),

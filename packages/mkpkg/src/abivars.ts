@@ -1,5 +1,5 @@
 import { type Abi, bmakeVars, type Multiarch, type Platform } from '@mkpkg/platform';
-import { TOOL_INPUTS, abiToolVars } from './abienv.ts';
+import { TOOL_INPUTS, abiToolVars, buildlinkDir } from './abienv.ts';
 import type { Vars } from './pkgdir.ts';
 
 /**
@@ -50,7 +50,10 @@ export function abiCmdVars(platform: Platform, multiarch: Multiarch, abi: Abi, w
 export async function evaluateAbi(o: AbiEvalOptions): Promise<AbiEvaluation> {
   const base = { ...o.cmdVars, ...abiCmdVars(o.platform, o.multiarch, o.abi, o.wrksrc) };
   const raw = await bmakeVars(o.makefile, TOOL_INPUTS, { cwd: o.cwd, cmdVars: base, env: o.env });
-  const cmdLine = { ...base, ...abiToolVars({ abi: o.abi, platform: o.platform, vars: raw }) };
+  // Headers, libraries and pkg-config files come from the ABI's buildlink view only.
+  const wrkdir = raw.get('WRKDIR');
+  const buildlink = wrkdir ? buildlinkDir(wrkdir, o.abi) : undefined;
+  const cmdLine = { ...base, ...abiToolVars({ abi: o.abi, platform: o.platform, vars: raw, ...(buildlink ? { buildlink } : {}) }) };
   const vars = await bmakeVars(o.makefile, o.names, { cwd: o.cwd, cmdVars: cmdLine, env: o.env });
   return { vars, cmdLine };
 }

@@ -2,6 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { type Abi, InputError, machineArch, splitList, UserError, writeFileAtomicSync } from '@mkpkg/platform';
 import { checkElf } from './elfcheck.ts';
+import { checkLinks } from './elflinks.ts';
+import { readRecord } from './depends/resolve.ts';
 import { infoFragments } from './infofiles.ts';
 import { differingHeaders, incarchEntries, mergeStages, walk } from './merge.ts';
 import { misplacedLibraries, misplacedMessage, oneAbiMessage, oneAbiPrograms } from './abilayout.ts';
@@ -157,9 +159,28 @@ export async function finishInstall(p: PackageDir, note: Note): Promise<void> {
     libDirs: opts.libDirs,
     skipDirs: [...opts.skipLibDirs, ...opts.skipBinDirs],
   });
-  note(`PLIST: ${lines.length} lines match ${root}; ${n} ELF files have their ABI's class`);
+  const links = checkLinks({ root, prefix: prefixOf(v), depFiles: await dependencyFiles(p), skipDirs: [...opts.skipLibDirs, ...opts.skipBinDirs], wrkdir: p.wrkdir });
+  for (const w of links.warnings) note(`warning: ${w}`);
+  note(`PLIST: ${lines.length} lines match ${root}; ${n} ELF files have their ABI's class; the needed libraries of ${links.checked} resolve to their class`);
   writeFileAtomicSync(path.join(p.wrkdir, '.PLIST'), lines.join('\n') + '\n');
   writeFileAtomicSync(path.join(p.wrkdir, '.scripts.json'), JSON.stringify(meta));
+}
+
+/** Absolute paths of the files of every dependency the depends phase resolved (from the pkgdb). */
+async function dependencyFiles(p: PackageDir): Promise<string[]> {
+  const record = readRecord(p);
+  const names = new Set([...record.resolved.map((r) => r.pkgname), ...record.buildlink.map((b) => b.pkgname)]);
+  if (names.size === 0) return [];
+  const pkg = await lazy.pkg();
+  const pkgdb = path.resolve(p.dir, get(p.vars, 'PKG_DBDIR'));
+  const out: string[] = [];
+  for (const n of names) {
+    const file = path.join(pkgdb, n, '+CONTENTS');
+    if (!fs.existsSync(file)) continue;
+    const c = pkg.parseContents(fs.readFileSync(file, 'utf8'), file);
+    for (const e of c.entries) if (e.kind === 'file') out.push(path.posix.join(c.prefix ?? '/', e.path));
+  }
+  return out;
 }
 
 /** The PLIST check's failure, with the ABI that lacks each missing file where it is known. */

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { type Abi, BMAKE, type ProbeResult, bmakeVars, InputError, UserError, parseAbi, pkgMatch, probeCompiler, splitList } from '@mkpkg/platform';
 import { evaluateAbi } from './abivars.ts';
-import { type AbiContext, abiEnv, configureCommands, configureStyle, effectiveConfigureArgs, makeCommands, makeJobs } from './abienv.ts';
+import { type AbiContext, abiEnv, buildlinkDir, configureCommands, configureStyle, effectiveConfigureArgs, makeCommands, makeJobs } from './abienv.ts';
 import { type CrossBuild, crossBuilds, crossNote, forcedCrossAbis, probeLanguages } from './cross.ts';
 import { checkDistfile, checkPatch, readDistinfo } from './distinfo.ts';
 import { extractArchive } from './extract.ts';
@@ -18,6 +18,12 @@ import { describeAbiChoice } from './abichoice.ts';
 import { withLock } from './lock.ts';
 import { type WorkDirs, below, checkWorkDirs, entriesOf, removeTree } from './safedirs.ts';
 import { type PackageDir, type Vars, dependPatterns, get, isYes, loadPackage } from './pkgdir.ts';
+import { checkDependencyAbis } from './buildlink/abicheck.ts';
+import { makeView } from './buildlink/view.ts';
+import { unviewStage } from './buildlink/unview.ts';
+import { declaredDepends, pkgpathOf } from './depends/declared.ts';
+import { type DependsRun, ensureIsaexecPackage, readRecord, resolveDepends } from './depends/resolve.ts';
+import { checkTools } from './depends/tools.ts';
 import { type Progress, makeProgress } from './progress.ts';
 import { PhaseFailure, type Step, logNote, runShell } from './run.ts';
 import { shQuote } from './shell.ts';
@@ -38,6 +44,10 @@ export interface DriverOptions {
   /** Live progress lines (default: when stderr is a terminal). */
   readonly tty?: boolean;
   readonly out?: (text: string) => void;
+  /** Set when this run builds a dependency of another package (the chain, for cycles; what was built). */
+  readonly depends?: DependsRun;
+  /** Multiarch parts (`bin,lib`) for a package that would otherwise build single-ABI: set for dependencies of a multiarch build. */
+  readonly multiarchFallback?: string;
 }
 
 /** The shell command that makes `target` of the package's Makefile with bmake, `vars` on its command line. */
@@ -49,7 +59,12 @@ function bmakeTarget(makefile: string, vars: Readonly<Record<string, string>>, t
 
 /** Runs one mkpkg target in a package directory. */
 export async function runTarget(target: Target, o: DriverOptions): Promise<void> {
-  const p = await loadPackage(o.dir, { cmdVars: o.cmdVars ?? {}, ...(o.multiarch !== undefined ? { cliMultiarch: o.multiarch } : {}) });
+  let p = await loadPackage(o.dir, { cmdVars: o.cmdVars ?? {}, ...(o.multiarch !== undefined ? { cliMultiarch: o.multiarch } : {}) });
+  // A dependency of a multiarch package that would build single-ABI (no
+  // USE_MULTIARCH of its own) builds with the dependent's parts instead.
+  if (o.multiarchFallback !== undefined && o.multiarch === undefined && !p.multiarch.enabled) {
+    p = await loadPackage(o.dir, { cmdVars: o.cmdVars ?? {}, cliMultiarch: o.multiarchFallback });
+  }
   const out = o.out ?? ((t: string) => process.stdout.write(t));
   // Before anything is created or removed: WRKDIR=. once made clean delete the package.
   const dirs = checkWorkDirs(p);
@@ -113,6 +128,13 @@ function batchFailure(err: unknown, p: PackageDir): unknown {
   return new UserError(`${err.summary}\n--- ${err.log} (BATCH: the whole log):\n${whole.replace(/\n?$/, '')}\n--- end of ${err.log}`);
 }
 
+/** A package's multiarch parts as --multiarch spells them. */
+function multiarchWords(p: PackageDir): string {
+  const m = p.multiarch;
+  if (!m.enabled) return 'lib';
+  return [m.bin ? 'bin' : '', m.lib ? 'lib' : ''].filter(Boolean).join(',') || 'lib';
+}
+
 /** Both paths name one file (a published hard link of the staged package). */
 function sameFile(a: string, b: string): boolean {
   try {
@@ -173,7 +195,12 @@ class Driver {
       wrksrc: p.abiWrksrc(abi),
       stage: p.stageDir(abi),
       cross: this.crossAbis.get(abi),
+      buildlink: this.buildlinkDir(abi),
     };
+  }
+
+  private buildlinkDir(abi: Abi): string {
+    return buildlinkDir(this.p.wrkdir, abi);
   }
 
   private env(abi: Abi): Record<string, string> {
@@ -196,9 +223,14 @@ class Driver {
       if (this.cookies.done('package') && fs.existsSync(stagePackageFile(this.p))) {
         this.progress.note(`${this.pkgname}: package is up to date (${stagePackageFile(this.p)})`);
         if (publish && !sameFile(stagePackageFile(this.p), packageFile(this.p))) publishPackage(this.p, this.note);
-        if (target === 'install-package') await installPackage(this.p, this.note);
+        if (target === 'install-package') await installPackage(this.p, this.note, this.buildDependency);
         return;
       }
+    }
+    this.checkTools();
+    if (target === 'depends') {
+      await this.depends();
+      return;
     }
     const needSources = !(allDone('extract'));
     // The compiler probe overlaps fetch and extract; configure and test wait
@@ -212,7 +244,7 @@ class Driver {
       await this.once('checksum', async () => this.checksum());
       if (target === 'checksum') return;
     }
-    if (needSources) await this.checkDepends();
+    await this.depends();
     const installing = reaches(target, 'install');
     this.progress = makeProgress(this.pkgname, p.abis, perAbi.length + (installing ? 1 : 0), this.tty);
     const chain = async (abi: Abi) => {
@@ -257,9 +289,10 @@ class Driver {
     }
     if (!reaches(target, 'package')) return;
     await this.once('package', () => makePackage(p, this.note));
+    if (publish) await ensureIsaexecPackage(p, this.note, (dir) => runTarget('package', { dir, cmdVars: this.o.cmdVars ?? {}, tty: false, ...(this.o.out ? { out: this.o.out } : {}) }));
     this.cookies.touch('package');
     if (publish) publishPackage(p, this.note);
-    if (target === 'install-package') await installPackage(this.p, this.note);
+    if (target === 'install-package') await installPackage(this.p, this.note, this.buildDependency);
   }
 
   // ---- fetch, checksum, depends (once) ----
@@ -296,18 +329,59 @@ class Driver {
     for (const name of distfiles) checkDistfile(di, name, path.join(distdir, name));
   }
 
-  private async checkDepends(): Promise<void> {
-    const deps = dependPatterns(this.p.vars);
-    if (deps.length === 0) return;
-    const pkgdb = get(this.p.vars, 'PKG_DBDIR');
-    const installed = fs.existsSync(pkgdb) ? await (await lazy.pkg()).installedPackages({ pkgdb }) : [];
-    const missing = deps.filter((pat) => !installed.some((n) => pkgMatch(pat, n)));
-    if (missing.length > 0) {
-      throw new UserError(`missing dependencies: ${missing.join(', ')} (not installed in ${pkgdb})`, {
-        hint: 'build and add the packages that provide them first (mkpkg package, then mkpkg add), or fix DEPENDS',
+  // ---- tools and dependencies (SPEC §6.2) ----
+
+  /** USE_TOOLS: every tool is on PATH or comes with a TOOL_DEPENDS package, else stop before any phase. */
+  private checkTools(): void {
+    const p = this.p;
+    const env = this.env(p.platform.defaultAbi);
+    checkTools({
+      useTools: get(p.vars, 'USE_TOOLS'),
+      pathDirs: (env['PATH'] ?? '').split(':').filter(Boolean),
+      toolDepends: declaredDepends(p.vars, p.dir, p.makefile).entries.filter((e) => e.kind === 'TOOL_DEPENDS').map((e) => e.pattern),
+      me: pkgpathOf(p.dir),
+      makefile: p.makefile,
+    });
+  }
+
+  /** The depends phase: install or build what is missing, then refuse a linked dependency that lacks one of our ABIs. */
+  private async depends(): Promise<void> {
+    const p = this.p;
+    const run = this.o.depends ?? { chain: [], built: new Set<string>() };
+    const record = await resolveDepends({ p, run, note: this.note, build: (dir, r) => this.buildIn(dir, r) });
+    if (p.multiarch.enabled) {
+      await checkDependencyAbis({
+        pkgdb: path.resolve(p.dir, get(p.vars, 'PKG_DBDIR')),
+        me: pkgpathOf(p.dir),
+        abis: p.abis,
+        deps: record.buildlink.map((b) => ({ pkgname: b.pkgname, pkgpath: pkgpathOf(b.dir) })),
       });
     }
   }
+
+  /**
+   * Builds another package of the tree and adds it to the pkgdb, with this
+   * run's command line and multiarch settings: each ABI of a multiarch
+   * package links that ABI of its dependencies. The isaexec package is one
+   * static build for every ABI, by design.
+   */
+  private async buildIn(dir: string, run: DependsRun): Promise<void> {
+    const o = this.o;
+    const inherit = o.multiarch !== undefined && pkgpathOf(dir) !== 'pkgtools/isaexec';
+    await runTarget('install-package', {
+      dir,
+      cmdVars: o.cmdVars ?? {},
+      ...(inherit ? { multiarch: o.multiarch } : {}),
+      ...(pkgpathOf(dir) !== 'pkgtools/isaexec' && this.p.multiarch.enabled ? { multiarchFallback: multiarchWords(this.p) } : {}),
+      parallelAbis: o.parallelAbis ?? false,
+      tty: false,
+      ...(o.out ? { out: o.out } : {}),
+      depends: run,
+    });
+  }
+
+  private readonly buildDependency = (dir: string): Promise<void> =>
+    this.buildIn(dir, { chain: [...(this.o.depends?.chain ?? []), this.p.dir], built: this.o.depends?.built ?? new Set() });
 
   /**
    * Probes the compilers of every language the package uses, for each ABI:
@@ -377,12 +451,26 @@ class Driver {
       // An INSTALLATION_DIRS entry with '..' must not create directories outside the stage.
       for (const d of splitList(get(v, 'INSTALLATION_DIRS'))) fs.mkdirSync(below(stage, path.join(path.isAbsolute(d) ? stage : root, d), `INSTALLATION_DIRS entry ${d}`), { recursive: true });
     }
+    if (phase === 'configure') {
+      const r = await makeView({
+        view: this.buildlinkDir(abi),
+        abi,
+        platform: p.platform,
+        pkgdb: path.resolve(p.dir, get(p.vars, 'PKG_DBDIR')),
+        pkgnames: readRecord(p).buildlink.map((b) => b.pkgname),
+      });
+      logNote(step, `buildlink view ${this.buildlinkDir(abi)}: ${r.files} files of the declared dependencies${r.rewritten.length > 0 ? `; rewritten: ${r.rewritten.join(' ')}` : ''}`);
+    }
     await this.subst(abi, `pre-${phase}`, step);
     await this.packageTarget(abi, `pre-${phase}`, step);
     if (p.targets.has(`do-${phase}`)) await this.packageTarget(abi, `do-${phase}`, step);
     else await this.builtin(abi, phase, step);
     await this.subst(abi, `post-${phase}`, step);
     await this.packageTarget(abi, `post-${phase}`, step);
+    if (phase === 'install') {
+      const fixed = unviewStage(p.stageDir(abi), this.buildlinkDir(abi), get(p.vars, 'LOCALBASE'));
+      if (fixed.length > 0) logNote(step, `the buildlink view became LOCALBASE again in: ${fixed.join(' ')}`);
+    }
     this.cookies.touch(phase, abi);
   }
 

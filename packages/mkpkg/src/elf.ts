@@ -11,6 +11,8 @@ export interface ElfInfo {
   readonly machine: number;
   readonly type: number;
   readonly runpath: readonly string[];
+  /** DT_NEEDED: the sonames the dynamic loader must find. */
+  readonly needed: readonly string[];
 }
 
 export const EM_386 = 3;
@@ -22,6 +24,7 @@ export const EM_ARM = 40;
 
 const SHT_DYNAMIC = 6;
 const DT_NULL = 0;
+const DT_NEEDED = 1;
 const DT_RPATH = 15;
 const DT_RUNPATH = 29;
 
@@ -46,6 +49,7 @@ export function readElf(file: string): ElfInfo | undefined {
   const type = u16(16);
   const machine = u16(18);
   const runpath: string[] = [];
+  const needed: string[] = [];
   try {
     const shoff = word(bits === 64 ? 0x28 : 0x20);
     const shentsize = u16(bits === 64 ? 0x3a : 0x2e);
@@ -64,16 +68,18 @@ export function readElf(file: string): ElfInfo | undefined {
       for (let o = s.offset; o + ent <= s.offset + s.size; o += ent) {
         const tag = word(o);
         if (tag === DT_NULL) break;
-        if (tag !== DT_RPATH && tag !== DT_RUNPATH) continue;
+        if (tag !== DT_RPATH && tag !== DT_RUNPATH && tag !== DT_NEEDED) continue;
         const start = strtab.offset + word(o + ent / 2);
         const end = buf.indexOf(0, start);
-        runpath.push(...buf.toString('latin1', start, end < 0 ? buf.length : end).split(':').filter((p) => p !== ''));
+        const str = buf.toString('latin1', start, end < 0 ? buf.length : end);
+        if (tag === DT_NEEDED) needed.push(str);
+        else runpath.push(...str.split(':').filter((p) => p !== ''));
       }
     }
   } catch {
     // A truncated section table: class and machine are still known.
   }
-  return { bits, machine, type, runpath };
+  return { bits, machine, type, runpath, needed };
 }
 
 /**

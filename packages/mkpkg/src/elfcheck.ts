@@ -85,5 +85,5 @@ export function checkElf(o: ElfCheckOptions): number {
 
 function archiveInfo(file: string) {
   const a = readArchiveElf(file);
-  return a ? { ...a, type: 1, runpath: [] as string[] } : undefined;
+  return a ? { ...a, type: 1, runpath: [] as string[], needed: [] as string[] } : undefined;
 }

@@ -3,6 +3,8 @@ import path from 'node:path';
 import { InputError, bestMatch, machineArch, splitList } from '@mkpkg/platform';
 import { type PackageDir, dependPatterns, get } from './pkgdir.ts';
 import { type Note, destdirOf, lazy, prefixOf } from './workdir.ts';
+import { addWithDependencies } from './depends/install.ts';
+import { contentsDepLines, installSite, readRecord } from './depends/resolve.ts';
 
 /** ${PACKAGES}/All/${PKGNAME}.tgz: where `package` publishes. */
 export function packageFile(p: PackageDir): string {
@@ -30,6 +32,8 @@ export async function makePackage(p: PackageDir, note: Note): Promise<void> {
   note(`packaging ${pkgname}`);
   const lines = fs.readFileSync(path.join(p.wrkdir, '.PLIST'), 'utf8').split('\n').filter((l) => l !== '');
   const meta = JSON.parse(fs.readFileSync(path.join(p.wrkdir, '.scripts.json'), 'utf8')) as { install: string[]; deinstall: string[] };
+  // DEPENDS come from the depends phase's record (with the exact names built
+  // against); what it did not see (no record) is still a plain @pkgdep.
   const depends = dependPatterns(v);
   if (get(v, 'PKGBASE') !== 'isaexec' && lines.some((l) => /^@link lib\/(isa|ver)exec /.test(l))) {
     depends.push(get(v, 'ISAEXEC_DEPENDS') || 'isaexec>=1.0');
@@ -45,11 +49,11 @@ export async function makePackage(p: PackageDir, note: Note): Promise<void> {
     pkgname: pkgname,
     prefix: prefixOf(v),
     stageDir: path.join(destdirOf(p), prefixOf(v)),
-    plist: [...(await buildDependencyLines(p)), ...lines],
+    plist: [...(await dependencyLines(p, depends)), ...lines],
     comment: get(v, 'COMMENT') || pkgname,
     descr: fs.readFileSync(descrFile, 'utf8'),
     ...(get(v, 'HOMEPAGE') ? { homepage: get(v, 'HOMEPAGE') } : {}),
-    depends: [...new Set(depends)],
+    depends: [],
     conflicts: splitList(get(v, 'CONFLICTS')),
     buildVersion: buildVersionText(p),
     buildInfo: {
@@ -107,6 +111,16 @@ export async function buildDependencyLines(p: PackageDir): Promise<string[]> {
 }
 
 /**
+ * The dependency lines of +CONTENTS: the depends phase's record (@blddep
+ * exact, @pkgdep pattern for run-time ones, then @blddep for build-time
+ * ones), then @blddep for what else ALL_DEPENDS names (the isaexec package).
+ */
+async function dependencyLines(p: PackageDir, pkgdeps: readonly string[]): Promise<string[]> {
+  const mine = contentsDepLines(readRecord(p), [...new Set(pkgdeps)]);
+  return [...mine, ...(await buildDependencyLines(p)).filter((l) => !mine.includes(l))];
+}
+
+/**
  * +BUILD_VERSION as pkgsrc writes it: for every file of the package
  * directory, files/ and the patches that carries a `$NetBSD…$` ident, a
  * line `<category>/<name>/<file>: <ident>`. pbulk compares these with the
@@ -147,10 +161,13 @@ export function buildVersionText(p: PackageDir): string {
   return lines.join('');
 }
 
-/** `install-package`: adds the package to PKG_DBDIR under its PREFIX. */
-export async function installPackage(p: PackageDir, note: Note): Promise<void> {
-  const r = await (await lazy.pkg()).addPackage(packageFile(p), { pkgdb: get(p.vars, 'PKG_DBDIR') });
-  note(`installed ${r.pkgname} under ${r.prefix}`);
+/**
+ * `install-package`: adds the package to PKG_DBDIR under its PREFIX, after
+ * the run-time dependencies its +CONTENTS names (from PACKAGES/All, or built
+ * by `build` for the isaexec package multiarch programs need).
+ */
+export async function installPackage(p: PackageDir, note: Note, build?: (dir: string) => Promise<void>): Promise<void> {
+  await addWithDependencies(packageFile(p), installSite(p, note, build));
 }
 
 function compressionOf(s: string): 'gzip' | 'bzip2' | 'xz' | 'none' {

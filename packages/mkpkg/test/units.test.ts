@@ -74,20 +74,29 @@ describe('per-ABI environment and configure', () => {
     ['MAKE_PROGRAM', 'make'],
     ['MAKE_JOBS', '3'],
   ]);
-  const ctx = (abi: '32' | '64') => ({ abi, platform, multiarch, vars, wrksrc: '/w/src', stage: `/w/.stage/${abi}` });
+  const ctx = (abi: '32' | '64') => ({ abi, platform, multiarch, vars, wrksrc: '/w/src', stage: `/w/.stage/${abi}`, buildlink: `/w/.buildlink/${abi}` });
 
-  test('ABI 32: -m32 on CC/CPP/LDFLAGS, its lib dir for -L/rpath and pkg-config', () => {
+  test('ABI 32: -m32 on CC/CPP/LDFLAGS; -I, -L and pkg-config from its buildlink view; run path to its lib dir', () => {
     const tools = abiToolVars(ctx('32'));
     expect(tools['CC']).toBe('gcc -m32');
     expect(tools['CPP']).toBe('gcc -m32 -E');
-    expect(tools['LDFLAGS']).toBe('-m32 -L/usr/pkg/lib/i86 -Wl,-rpath,/usr/pkg/lib/i86');
+    expect(tools['LDFLAGS']).toBe('-m32 -L/w/.buildlink/32/lib/i86 -Wl,-rpath,/usr/pkg/lib/i86');
+    expect(tools['CPPFLAGS']).toBe('-I/w/.buildlink/32/include/i86 -I/w/.buildlink/32/include');
     // The environment takes the tool variables from the ABI's evaluation, which had them on its command line.
     const env = abiEnv({ ...ctx('32'), vars: new Map([...vars, ...Object.entries(tools)]) }, { PATH: '/usr/bin' });
     expect(env['ABI']).toBe('32');
     expect(env['CC']).toBe('gcc -m32');
     expect(env['LDFLAGS']).toBe(tools['LDFLAGS']);
-    expect(env['PKG_CONFIG_LIBDIR']).toBe('/usr/pkg/lib/i86/pkgconfig:/usr/pkg/share/pkgconfig');
+    expect(env['PKG_CONFIG_LIBDIR']).toBe('/w/.buildlink/32/lib/i86/pkgconfig:/w/.buildlink/32/share/pkgconfig');
     expect(env['LIBARCHSUFFIX']).toBe('/i86');
+  });
+
+  test('ABI 64 with LOCALBASE apart from PREFIX: nothing of LOCALBASE but the run path', () => {
+    const v = new Map([...vars, ['LOCALBASE', '/opt/deps']]);
+    const tools = abiToolVars({ ...ctx('64'), vars: v });
+    const env = { ...abiEnv({ ...ctx('64'), vars: new Map([...v, ...Object.entries(tools)]) }, { PATH: '/usr/bin' }) };
+    expect(env['LDFLAGS']).toBe('-m64 -L/w/.buildlink/64/lib -Wl,-rpath,/usr/pkg/lib -Wl,-rpath,/opt/deps/lib');
+    expect(`${env['CPPFLAGS']} ${env['PKG_CONFIG_LIBDIR']}`).not.toContain('/opt/deps');
   });
 
   test('GNU configure gets an explicit i686 triplet for ABI 32 and the per-ABI dirs', () => {

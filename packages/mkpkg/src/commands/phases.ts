@@ -29,6 +29,7 @@ export function parseCmdVars(words: readonly string[] = []): Record<string, stri
 const DESCRIBE: Record<Target, string> = {
   fetch: 'fetch the distfiles into DISTDIR',
   checksum: 'check the distfiles against distinfo',
+  depends: 'install or build (DEPENDS_TARGET) every dependency that is not installed',
   extract: 'extract the distfiles, one copy of the work tree per ABI',
   patch: 'apply patches/patch-* to each ABI copy',
   configure: 'configure each ABI',
