@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { processAlive } from '@mkpkg/platform';
 
 /**
  * An exclusive lock held by this process: a file created with O_EXCL that
@@ -20,7 +21,7 @@ export async function withLock<T>(file: string, what: string, fn: () => Promise<
       const text = readOr(file);
       const owner = Number.parseInt(text, 10);
       // An empty file is one being written right now, unless it is old.
-      const stale = Number.isFinite(owner) ? !alive(owner) : ageMs(file) > 5000;
+      const stale = Number.isFinite(owner) ? !processAlive(owner) : ageMs(file) > 5000;
       if (stale) {
         // Remove it only if it still holds what we judged.
         if (readOr(file) === text) fs.rmSync(file, { force: true });
@@ -54,12 +55,4 @@ function ageMs(file: string): number {
   }
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 

@@ -2,19 +2,11 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { UserError } from '@mkpkg/platform';
+import { UserError, processAlive } from '@mkpkg/platform';
 
 /** The lock file every command that changes a pkgdb holds while it works. */
 export const LOCK_NAME = '.pkgdb.lock';
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 function readOr(file: string): string | undefined {
   try {
@@ -61,7 +53,7 @@ export async function withPkgdbLock<T>(dbdir: string, fn: () => Promise<T>, o: {
       if (text === undefined) continue;
       const [pidText, host] = text.trim().split(' ');
       const pid = Number.parseInt(pidText ?? '', 10);
-      const stale = !Number.isFinite(pid) || pid <= 0 || (host === os.hostname() && !alive(pid));
+      const stale = !Number.isFinite(pid) || pid <= 0 || (host === os.hostname() && !processAlive(pid));
       if (stale) {
         // Remove it only if it still holds what we judged (another waiter may have taken it over).
         if (readOr(lock) === text) fs.rmSync(lock, { force: true });

@@ -11,3 +11,4 @@ export * from './execdirect.ts';
 export * from './files.ts';
 export * from './help.ts';
 export * from './relpath.ts';
+export * from './process.ts';
