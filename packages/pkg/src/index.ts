@@ -8,7 +8,7 @@ export type { DeleteOptions, DeleteResult } from './delete.ts';
 export { deletePackage, installedPackages } from './delete.ts';
 export type { PackageInfo } from './info.ts';
 export { formatInfo, installedInfo, installedInfos, installedSummary, packageFileInfo } from './info.ts';
-export { summaryBlock, writeSummary } from './summary.ts';
+export { type SummaryFile, summaryBlock, summaryOf, writeSummary } from './summary.ts';
 export type { ParsedContents, PayloadItem, PlistEntry } from './contents.ts';
 export { NAME_MAX, PATH_MAX, checkPayload, formatExec, normalPrefix, ownedItems, ownedPaths, parseContents, payloadOf, pkgNameProblem, unsafePathReason } from './contents.ts';
 export { META_ORDER, readArchive, readMetadata } from './archive.ts';

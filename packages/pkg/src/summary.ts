@@ -4,14 +4,24 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { pipeline } from 'node:stream/promises';
 import { UserError, writeFileAtomic } from '@mkpkg/platform';
-import { packageFileInfo } from './info.ts';
+import { type PackageInfo, packageFileInfo } from './info.ts';
 import { parseBuildInfo } from './metadata.ts';
 
 const PACKAGE_SUFFIX = /\.(tgz|tbz|tlz|txz|tar|tar\.gz|tar\.bz2|tar\.xz)$/;
 
-/** One pkg_summary(5) block (no trailing blank line) for a package file. */
-export async function summaryBlock(file: string): Promise<string> {
-  const info = await packageFileInfo(file);
+/** The FILE_* fields of a package file (an installed package has none). */
+export interface SummaryFile {
+  readonly name: string;
+  readonly size: number;
+  readonly sha256: string;
+}
+
+/**
+ * One pkg_summary(5) block (no trailing blank line) from a package's
+ * metadata: for a package file with its FILE_* fields, for an installed
+ * package (`pkg_info -X`) without them.
+ */
+export function summaryOf(info: PackageInfo, file?: SummaryFile): string {
   const bi = parseBuildInfo(info.buildInfo);
   const one = (k: string) => bi.get(k)?.[0] ?? '';
   const lines: string[] = [];
@@ -23,12 +33,11 @@ export async function summaryBlock(file: string): Promise<string> {
   many('CONFLICTS', info.contents.entries.flatMap((e) => (e.kind === 'pkgcfl' ? [e.pattern] : [])));
   many('DEPENDS', info.contents.entries.flatMap((e) => (e.kind === 'pkgdep' ? [e.pattern] : [])));
   many('DESCRIPTION', info.description.replace(/\n$/, '').split('\n'));
-  const st = await fs.promises.stat(file);
-  const sha = crypto.createHash('sha256');
-  await pipeline(fs.createReadStream(file), sha);
-  put('FILE_CKSUM', `sha256 ${sha.digest('hex')}`);
-  put('FILE_NAME', path.basename(file));
-  put('FILE_SIZE', String(st.size));
+  if (file) {
+    put('FILE_CKSUM', `sha256 ${file.sha256}`);
+    put('FILE_NAME', file.name);
+    put('FILE_SIZE', String(file.size));
+  }
   if (bi.has('HOMEPAGE')) put('HOMEPAGE', one('HOMEPAGE'));
   if (bi.has('LICENSE')) put('LICENSE', one('LICENSE'));
   put('MACHINE_ARCH', one('MACHINE_ARCH'));
@@ -42,6 +51,15 @@ export async function summaryBlock(file: string): Promise<string> {
   many('REQUIRES', bi.get('REQUIRES') ?? []);
   put('SIZE_PKG', String(info.sizePkg ?? 0));
   return lines.join('\n');
+}
+
+/** One pkg_summary(5) block (no trailing blank line) for a package file. */
+export async function summaryBlock(file: string): Promise<string> {
+  const info = await packageFileInfo(file);
+  const st = await fs.promises.stat(file);
+  const sha = crypto.createHash('sha256');
+  await pipeline(fs.createReadStream(file), sha);
+  return summaryOf(info, { name: path.basename(file), size: st.size, sha256: sha.digest('hex') });
 }
 
 /**

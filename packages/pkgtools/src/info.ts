@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { UserError } from '@mkpkg/platform';
-import { type PackageInfo, installedInfo, installedPackages, packageFileInfo, parseBuildInfo, readMetadata, summaryBlock } from '@mkpkg/pkg';
+import { type PackageInfo, installedInfo, installedPackages, packageFileInfo, readMetadata, summaryBlock, summaryOf } from '@mkpkg/pkg';
 import { getopt, UsageError } from './options.ts';
 import { pkgdbFor } from './pkgdb.ts';
 import { matchInstalled } from './delete.ts';
@@ -89,7 +89,7 @@ type Flags = Record<'a' | 'b' | 'c' | 'd' | 'I' | 'N' | 'L' | 'q' | 'X', boolean
 
 async function report(s: Subject, f: Flags): Promise<string> {
   const i = s.info;
-  if (f.X) return `${s.file ? await summaryBlock(s.file) : installedSummaryBlock(i)}\n\n`;
+  if (f.X) return `${s.file ? await summaryBlock(s.file) : summaryOf(i)}\n\n`;
   if (f.I) return `${i.pkgname.padEnd(19)} ${i.comment}\n`;
   const sections: Array<[string, string]> = [];
   const blddeps = i.contents.entries.flatMap((e) => (e.kind === 'blddep' ? [`${e.pkgname}\n`] : [])).join('');
@@ -103,27 +103,4 @@ async function report(s: Subject, f: Flags): Promise<string> {
   return `Information for ${s.file ?? i.pkgname}:\n\n${sections.map(([h, body]) => `${h}\n${body}\n`).join('')}`;
 }
 
-/** pkg_summary(5) fields of an installed package (no FILE_* lines: there is no file). */
-function installedSummaryBlock(i: PackageInfo): string {
-  const bi = parseBuildInfo(i.buildInfo);
-  const one = (k: string) => bi.get(k)?.[0];
-  const lines: string[] = [];
-  const put = (k: string, v: string | undefined) => { if (v !== undefined && v !== '') lines.push(`${k}=${v}`); };
-  put('BUILD_DATE', one('BUILD_DATE'));
-  put('CATEGORIES', one('CATEGORIES'));
-  put('COMMENT', i.comment);
-  for (const e of i.contents.entries) if (e.kind === 'pkgcfl') put('CONFLICTS', e.pattern);
-  for (const e of i.contents.entries) if (e.kind === 'pkgdep') put('DEPENDS', e.pattern);
-  for (const l of i.description.replace(/\n$/, '').split('\n')) lines.push(`DESCRIPTION=${l}`);
-  put('HOMEPAGE', one('HOMEPAGE'));
-  put('LICENSE', one('LICENSE'));
-  put('MACHINE_ARCH', one('MACHINE_ARCH'));
-  put('OPSYS', one('OPSYS'));
-  put('OS_VERSION', one('OS_VERSION'));
-  put('PKGNAME', i.pkgname);
-  put('PKGPATH', one('PKGPATH'));
-  put('PKGTOOLS_VERSION', one('PKGTOOLS_VERSION'));
-  put('SIZE_PKG', String(i.sizePkg ?? 0));
-  return lines.join('\n');
-}
 
