@@ -25,8 +25,8 @@ import { REPO, buildPackage, workspaceCommands } from './lib/commands.mjs';
 
 /** Besides the commands: what ships, relative to the repository. */
 const EXTRA = ['README.md', 'native', 'fixtures/pkgsrc/pkgtools/isaexec'];
-/** Never shipped from those: build output. */
-const SKIP = /(^|\/)(build[^/]*|node_modules|work)$/;
+/** Never shipped from those: build output (native/build*, work trees), not a file whose name starts with "build" (mk/buildlink3.mk). */
+const SKIP = /^native\/build[^/]*$|(^|\/)(node_modules|work)$/;
 
 function usage(msg) {
   process.stderr.write(`pack: ${msg}\nusage: node scripts/pack.mjs [--out DIR]\n`);

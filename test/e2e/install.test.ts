@@ -106,6 +106,15 @@ describe('npm install -g of the packed package', () => {
     expect(r.stdout).toBe('');
   });
 
+  test('ships every file of the bmake glue and of the dispatchers\' sources', async () => {
+    const installed = path.join(prefix, 'lib/node_modules/mkpkg');
+    for (const dir of ['packages/mkpkg/mk', 'native/isaexec', 'native/verexec', 'native/common']) {
+      const want = (await fs.readdir(path.join(REPO, dir), { recursive: true })).sort();
+      const have = (await fs.readdir(path.join(installed, dir), { recursive: true })).sort();
+      expect(have, dir).toEqual(want);
+    }
+  });
+
   test('mkpkg and plist-expand answer --help', async () => {
     const m = await ok(sh('mkpkg', ['--help'], work), 'mkpkg --help');
     expect(m.stdout).toMatch(/show-var/);
