@@ -1,7 +1,7 @@
 // Benchmark: a re-run with every phase done. `mkpkg --multiarch bin,lib
 // package` on the GNU-configure fixture (devel/libmulti) after a full
 // multiarch build, against bmake's own evaluation of the same Makefile
-// (`bmake -V PKGNAME` in the same directory; SPEC §10: ≤ 2×), CPU time of
+// (`bmake -V PKGNAME` in the same directory; goal ≤ 2×), CPU time of
 // everything each runs and wall time, in interleaved rounds. For scale it
 // also times `bmake -v PKGNAME` (the value expanded) and `node -e 0`, the
 // floor under any command written for Node.

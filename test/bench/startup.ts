@@ -2,7 +2,7 @@
 // CPU time (user + sys of the command and everything it ran, bmake
 // included) of `mkpkg --help`, `mkpkg show-var PKGNAME` in a package
 // directory whose variable cache is current (an extracted package), and `plist-expand --help`,
-// each as a ratio to `node -e 0` measured in the same rounds (SPEC §10:
+// each as a ratio to `node -e 0` measured in the same rounds (goal:
 // ≤ 1.5×). The bins are run as a user runs them: executed, through their
 // `#!/usr/bin/env node` line. Informational rows: show-var when bmake has to
 // evaluate the Makefile (no cache), and bmake's own evaluation.

@@ -1,4 +1,4 @@
-// Dependencies per ABI (SPEC §6.2), end to end: from an empty prefix, one
+// Dependencies per ABI, end to end: from an empty prefix, one
 // `mkpkg --multiarch bin,lib package` in misc/ptrreport builds and installs
 // devel/libmulti (GNU configure, a generated header per ABI) and
 // devel/libstack (CMake, finds libmulti through pkg-config) for both ABIs,

@@ -329,7 +329,7 @@ class Driver {
     for (const name of distfiles) checkDistfile(di, name, path.join(distdir, name));
   }
 
-  // ---- tools and dependencies (SPEC §6.2) ----
+  // ---- tools and dependencies ----
 
   /** USE_TOOLS: every tool is on PATH or comes with a TOOL_DEPENDS package, else stop before any phase. */
   private checkTools(): void {

@@ -5,7 +5,7 @@ import { readElf } from './elf.ts';
 import { walk } from './merge.ts';
 
 /**
- * The link check (SPEC §6.2): every DT_NEEDED library that the package or
+ * The link check: every DT_NEEDED library that the package or
  * one of its dependencies provides must resolve, through the needing
  * object's run path, to an object of the same ELF class. The loader skips a
  * library of the wrong class and goes on searching, so a 32-bit program

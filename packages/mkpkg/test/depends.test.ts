@@ -1,4 +1,4 @@
-// The pieces of dependency handling (SPEC §6.2) on their own: the buildlink3
+// The pieces of dependency handling on their own: the buildlink3
 // glue read by the real bmake, the parsing of what it yields, the views'
 // selection and rewriting, the USE_TOOLS lookup and the +CONTENTS lines.
 import fs from 'node:fs';
