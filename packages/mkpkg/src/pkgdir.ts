@@ -3,7 +3,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { type Abi, BMAKE, bmakeVars, InputError, type MkConf, MKCONF_VARS, type Multiarch, type Platform, platformFromMkConf, resolveMultiarch, singleAbiPlatform, splitList, writeFileAtomicSync } from '@mkpkg/platform';
 import { checkDistNames } from './distnames.ts';
-import { evaluateAbi } from './abivars.ts';
 
 /** Variables mkpkg asks bmake for, in a package directory. */
 export const PACKAGE_VARS = [
@@ -113,6 +112,8 @@ export async function loadPackage(dir: string, opts: LoadOptions = {}): Promise<
     const abiNames = [...new Set([...names, ...smf.smfVarNames(splitList(get(vars, 'SMF_METHODS'))), ...substCmds])];
     const abiVars = new Map<Abi, Vars>();
     const abiCmdLine = new Map<Abi, Readonly<Record<string, string>>>();
+    // Loaded only when the cache is stale: show-var from a current cache is the most frequent start.
+    const { evaluateAbi } = await import('./abivars.ts');
     await Promise.all(
       l.platform.abis.map(async (abi) => {
         const e = await evaluateAbi({
