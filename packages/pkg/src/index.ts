@@ -14,6 +14,6 @@ export { NAME_MAX, PATH_MAX, checkPayload, formatExec, normalPrefix, ownedItems,
 export { META_ORDER, readArchive, readMetadata } from './archive.ts';
 export { PKGTOOLS_VERSION, parseBuildInfo } from './metadata.ts';
 export type { DbLocation, InstalledMatch, PkgdbLocation, PkgdbQuery } from './pkgdb.ts';
-export { findInstalled, locatePkgdb, pkgdbDir, readInstalledContents, searchPkgdbs, storedPrefix } from './pkgdb.ts';
+export { findInstalled, locatePkgdb, matchInstalled, pkgdbDir, readInstalledContents, searchPkgdbs, storedPrefix } from './pkgdb.ts';
 export { LOCK_NAME, withPkgdbLock } from './pkgdb-lock.ts';
 export { JOURNAL_NAME, recoverJournal } from './journal.ts';

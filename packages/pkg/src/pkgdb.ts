@@ -201,12 +201,18 @@ export interface InstalledMatch {
  * `{a,b}-1.*`), else a base name (any version). Searched pkgdbs must agree:
  * a name found in two of them is ambiguous.
  */
+/** The installed packages an argument names: itself when installed under that exact name, else those its pattern or base name matches. */
+export function matchInstalled(arg: string, installed: readonly string[]): string[] {
+  if (installed.includes(arg)) return [arg];
+  return installed.filter((n) => pkgMatch(arg, n));
+}
+
 export async function findInstalled(name: string, q: PkgdbQuery): Promise<InstalledMatch> {
   const loc = await locatePkgdb(q);
   const hits: InstalledMatch[] = [];
   for (const dbdir of loc.dirs) {
     const installed = await listInstalled(dbdir);
-    const exact = installed.includes(name) ? [name] : installed.filter((n) => pkgMatch(name, n));
+    const exact = matchInstalled(name, installed);
     if (exact.length > 0) hits.push({ dbdir, pkgnames: exact });
   }
   if (hits.length === 0) {

@@ -1,17 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { UserError, pkgMatch } from '@mkpkg/platform';
-import { deletePackage, installedPackages } from '@mkpkg/pkg';
+import { UserError } from '@mkpkg/platform';
+import { deletePackage, installedPackages, matchInstalled } from '@mkpkg/pkg';
 import { getopt, UsageError } from './options.ts';
 import { pkgdbFor } from './pkgdb.ts';
 
 const USAGE = '[-fnrv] [-K pkg_dbdir] [-P destdir] package ...';
-
-/** The installed packages an operand names: an exact PKGNAME, else every match of it as a pattern (a bare base name included). */
-export function matchInstalled(arg: string, installed: readonly string[]): string[] {
-  if (installed.includes(arg)) return [arg];
-  return installed.filter((n) => pkgMatch(arg, n));
-}
 
 function requiredBy(pkgdb: string, name: string): string[] {
   try {

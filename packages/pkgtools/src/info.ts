@@ -1,10 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { UserError } from '@mkpkg/platform';
-import { type PackageInfo, installedInfo, installedPackages, packageFileInfo, readMetadata, summaryBlock, summaryOf } from '@mkpkg/pkg';
+import { type PackageInfo, installedInfo, installedPackages, packageFileInfo, matchInstalled, readMetadata, summaryBlock, summaryOf } from '@mkpkg/pkg';
 import { getopt, UsageError } from './options.ts';
 import { pkgdbFor } from './pkgdb.ts';
-import { matchInstalled } from './delete.ts';
 
 const USAGE = '[-abcdINLqX] [-e package] [-K pkg_dbdir] [package ...]';
 
