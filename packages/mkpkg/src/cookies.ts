@@ -5,6 +5,7 @@ import { type Abi, splitList, writeFileAtomicSync } from '@mkpkg/platform';
 import { listPatches } from './makesum.ts';
 import { type PackageDir, type Vars, get } from './pkgdir.ts';
 import { cookie } from './workdir.ts';
+import { filesBelow } from './filesbelow.ts';
 
 /**
  * Phase cookies that know what they were made from. Each cookie records a
@@ -152,22 +153,3 @@ function hasher(kind: string): Hasher {
   };
 }
 
-/** Regular files below dir, sorted (none when it does not exist). */
-function filesBelow(dir: string): string[] {
-  const out: string[] = [];
-  const go = (d: string) => {
-    let entries: fs.Dirent[];
-    try {
-      entries = fs.readdirSync(d, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const e of entries) {
-      const f = path.join(d, e.name);
-      if (e.isDirectory()) go(f);
-      else if (e.isFile()) out.push(f);
-    }
-  };
-  go(dir);
-  return out.sort();
-}

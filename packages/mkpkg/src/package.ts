@@ -5,6 +5,7 @@ import { type PackageDir, dependPatterns, get } from './pkgdir.ts';
 import { type Note, destdirOf, lazy, prefixOf } from './workdir.ts';
 import { addWithDependencies } from './depends/install.ts';
 import { contentsDepLines, installSite, readRecord } from './depends/resolve.ts';
+import { filesBelow } from './filesbelow.ts';
 
 /** ${PACKAGES}/All/${PKGNAME}.tgz: where `package` publishes. */
 export function packageFile(p: PackageDir): string {
@@ -129,22 +130,18 @@ async function dependencyLines(p: PackageDir, pkgdeps: readonly string[]): Promi
 export function buildVersionText(p: PackageDir): string {
   const tree = path.resolve(p.dir, '../..');
   const files = new Set<string>();
-  const addDir = (dir: string, recurse: boolean, filter: (name: string) => boolean = () => true) => {
+  const addDir = (dir: string, filter: (name: string) => boolean = () => true) => {
     let entries: fs.Dirent[];
     try {
       entries = fs.readdirSync(dir, { withFileTypes: true });
     } catch {
       return;
     }
-    for (const e of entries) {
-      const f = path.join(dir, e.name);
-      if (e.isFile() && filter(e.name)) files.add(f);
-      else if (e.isDirectory() && recurse) addDir(f, true, filter);
-    }
+    for (const e of entries) if (e.isFile() && filter(e.name)) files.add(path.join(dir, e.name));
   };
-  addDir(p.dir, false);
-  addDir(path.resolve(p.dir, get(p.vars, 'FILESDIR')), true);
-  addDir(path.resolve(p.dir, get(p.vars, 'PATCHDIR')), false, (n) => n.startsWith('patch-'));
+  addDir(p.dir);
+  for (const f of filesBelow(path.resolve(p.dir, get(p.vars, 'FILESDIR')))) files.add(f);
+  addDir(path.resolve(p.dir, get(p.vars, 'PATCHDIR')), (n) => n.startsWith('patch-'));
   const lines: string[] = [];
   for (const f of [...files].sort()) {
     const rel = path.relative(tree, f);
