@@ -5,6 +5,7 @@
 // stage-package-create, an unprivileged user for configure, all and
 // stage-install), the install test with the pkg_* commands, and the
 // up-to-date check on a second run after one Makefile changed.
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -184,9 +185,16 @@ describe('failure evidence pbulk keeps', () => {
   });
 });
 
+// The build user reads mkpkg's glue and runs its commands from this checkout,
+// as a build client reads an installed mkpkg: a checkout inside a private
+// directory (mktemp -d is 0700) cannot be used by it.
+const glueReadable =
+  isRoot &&
+  spawnSync('setpriv', ['--reuid', BUILD_USER, '--regid', 'nogroup', '--clear-groups', '--', 'test', '-r', path.join(REPO, 'packages/mkpkg/mk/bsd.pkg.mk')]).status === 0;
 if (!isRoot) process.stderr.write('pbulk.test.ts: skipping the build sequence: it runs configure/all/stage-install as another user, which needs root\n');
+else if (!glueReadable) process.stderr.write(`pbulk.test.ts: skipping the build sequence: ${BUILD_USER} cannot read ${REPO}/packages/mkpkg/mk (a parent directory is private); clone the repository where other users can read it\n`);
 
-describe.runIf(isRoot)(`build as pbulk does (root, ${BUILD_USER} for configure/all/stage-install; skipped unless run as root)`, () => {
+describe.runIf(glueReadable)(`build as pbulk does (root, ${BUILD_USER} for configure/all/stage-install; skipped unless run as root with a checkout the build user can read)`, () => {
   const bulklog = () => path.join(tree.root, 'bulklog');
   const built: string[] = [];
   let entries: ScanEntry[];
