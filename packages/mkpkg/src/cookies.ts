@@ -31,9 +31,22 @@ export type PackageCookie = 'install' | 'package';
 const SOURCE_PHASES: ReadonlySet<string> = new Set(['extract', 'patch']);
 const SOURCE_VARS = ['DISTNAME', 'DISTFILES', 'EXTRACT_ONLY', 'EXTRACT_SUFX', 'WRKSRC', 'PATCHDIR', 'DISTINFO_FILE', '_MKPKG_SUBST_STAGES'];
 
+/** What the digests computed so far were made from (for the up-to-date record, uptodate.ts). */
+export interface CookieInputs {
+  /** Files whose content went in. */
+  readonly files: readonly string[];
+  /** Paths that went in as absent or as not a regular file. */
+  readonly others: readonly string[];
+  /** Directories whose listing went in (PATCHDIR, FILESDIR and below), or that were looked for and are absent. */
+  readonly dirs: readonly string[];
+}
+
 export class Cookies {
   readonly #p: PackageDir;
   readonly #memo = new Map<string, string>();
+  readonly #files = new Set<string>();
+  readonly #others = new Set<string>();
+  readonly #dirs = new Set<string>();
 
   constructor(p: PackageDir) {
     this.#p = p;
@@ -64,6 +77,14 @@ export class Cookies {
     fs.rmSync(cookie(this.#p, phase, abi), { force: true });
   }
 
+  inputs(): CookieInputs {
+    return { files: [...this.#files], others: [...this.#others], dirs: [...this.#dirs] };
+  }
+
+  #hasher(kind: string): Hasher {
+    return hasher(kind, (f, isFile) => (isFile ? this.#files : this.#others).add(f));
+  }
+
   /** The digest of a phase's inputs as they are now. */
   digest(phase: string, abi?: Abi): string {
     const key = abi === undefined ? phase : `${phase}.${abi}`;
@@ -78,7 +99,7 @@ export class Cookies {
   #compute(phase: string, abi?: Abi): string {
     const p = this.#p;
     if (abi === undefined) {
-      const h = hasher('package');
+      const h = this.#hasher('package');
       for (const a of p.abis) h.add(`abi ${a}`, this.digest('install', a));
       for (const f of splitList(get(p.vars, 'PLIST_SRC'))) h.file(path.resolve(p.dir, f));
       if (phase === 'package') {
@@ -89,9 +110,10 @@ export class Cookies {
     }
     const v = p.abiVars.get(abi) as Vars;
     if (SOURCE_PHASES.has(phase)) {
-      const h = hasher('sources');
+      const h = this.#hasher('sources');
       h.add('abis', JSON.stringify({ abis: p.abis, multiarch: p.multiarch, abi }));
       h.file(path.resolve(p.dir, get(v, 'DISTINFO_FILE')));
+      this.#dirs.add(path.resolve(p.dir, get(p.vars, 'PATCHDIR')));
       for (const f of listPatches(p)) h.file(f);
       for (const n of SOURCE_VARS) h.add(n, get(v, n));
       const own = [...p.targets].some((t) => /^(pre|do|post)-(extract|patch)$/.test(t));
@@ -99,7 +121,7 @@ export class Cookies {
       if (own || subst) this.#definition(h, abi);
       return h.end();
     }
-    const h = hasher('build');
+    const h = this.#hasher('build');
     h.add('sources', this.digest('patch', abi));
     this.#definition(h, abi);
     for (const [k, val] of [...p.vars].sort()) h.add(`var ${k}`, val);
@@ -117,7 +139,8 @@ export class Cookies {
     for (const vars of [p.vars, v]) for (const f of splitList(get(vars, '.MAKE.MAKEFILES'))) files.add(path.resolve(curdir, f));
     for (const f of [...files].sort()) h.file(f);
     const filesdir = path.resolve(p.dir, get(v, 'FILESDIR') || 'files');
-    for (const f of filesBelow(filesdir)) h.file(f);
+    this.#dirs.add(filesdir);
+    for (const f of filesBelow(filesdir, (d) => this.#dirs.add(d))) h.file(f);
   }
 }
 
@@ -132,7 +155,7 @@ interface Hasher {
   end(): string;
 }
 
-function hasher(kind: string): Hasher {
+function hasher(kind: string, onFile: (f: string, isFile: boolean) => void): Hasher {
   const h = crypto.createHash('sha256').update(`mkpkg cookie ${kind}\n`);
   const add = (label: string, value: string | Buffer) => {
     h.update(`${label}\0${Buffer.byteLength(value)}\0`);
@@ -147,6 +170,7 @@ function hasher(kind: string): Hasher {
       } catch {
         body = 'absent';
       }
+      onFile(f, typeof body !== 'string');
       add(`file ${f}`, body);
     },
     end: () => h.digest('hex'),

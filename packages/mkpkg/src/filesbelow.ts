@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-/** Regular files below dir, sorted (none when it does not exist). */
-export function filesBelow(dir: string): string[] {
+/** Regular files below dir, sorted (none when it does not exist); onDir hears of every directory listed. */
+export function filesBelow(dir: string, onDir?: (d: string) => void): string[] {
   const out: string[] = [];
   const go = (d: string) => {
     let entries: fs.Dirent[];
@@ -11,6 +11,7 @@ export function filesBelow(dir: string): string[] {
     } catch {
       return;
     }
+    onDir?.(d);
     for (const e of entries) {
       const f = path.join(d, e.name);
       if (e.isDirectory()) go(f);

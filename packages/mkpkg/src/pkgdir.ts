@@ -44,6 +44,12 @@ export interface PackageDir {
   readonly abiWrksrc: (abi: Abi) => string;
   readonly stageDir: (abi: Abi) => string;
   readonly targets: ReadonlySet<string>;
+  /**
+   * What the variables were evaluated from, with each path's mtime (ms) at
+   * the time: every makefile bmake read, and the directories whose entries
+   * the glue tests for. A path whose mtime differs now makes them stale.
+   */
+  readonly watched: Readonly<Record<string, number>>;
 }
 
 export function get(v: Vars, name: string): string {
@@ -95,6 +101,8 @@ export async function loadPackage(dir: string, opts: LoadOptions = {}): Promise<
   let evaluated = readVarsCache(cacheFile, cacheKey);
   let layout: Layout | undefined;
   if (!evaluated) {
+    // Taken before bmake runs: an entry added while it evaluates shows as a change.
+    const dirs = watchedDirs(abs);
     const smf = await import('@mkpkg/smf');
     const names = [...PACKAGE_VARS, ...smf.smfVarNames()];
     const vars = await bmakeVars(makefile, names, { cwd: abs, cmdVars, env });
@@ -123,10 +131,10 @@ export async function loadPackage(dir: string, opts: LoadOptions = {}): Promise<
         abiCmdLine.set(abi, e.cmdLine);
       }),
     );
-    evaluated = { vars, abiVars, abiCmdLine };
+    evaluated = { vars, abiVars, abiCmdLine, watched: { ...dirs, ...makefilesRead(get(vars, '.CURDIR') || abs, [vars, ...abiVars.values()]) } };
     if (l.wrkdir === path.join(abs, 'work')) writeVarsCache(cacheFile, cacheKey, evaluated);
   }
-  const { vars, abiVars, abiCmdLine } = evaluated;
+  const { vars, abiVars, abiCmdLine, watched } = evaluated;
   checkDistNames(vars, makefile);
   for (const v of abiVars.values()) checkDistNames(v, makefile);
   layout ??= deriveLayout(abs, makefile, vars, cmdVars, opts.cliMultiarch);
@@ -140,6 +148,7 @@ export async function loadPackage(dir: string, opts: LoadOptions = {}): Promise<
     ...layout,
     abis: layout.platform.abis,
     targets: new Set(get(vars, '.ALLTARGETS').split(/\s+/)),
+    watched,
   };
 }
 
@@ -208,6 +217,7 @@ interface Evaluated {
   vars: Vars;
   abiVars: Map<Abi, Vars>;
   abiCmdLine: Map<Abi, Readonly<Record<string, string>>>;
+  watched: Record<string, number>;
 }
 
 function readVarsCache(file: string, key: string): Evaluated | undefined {
@@ -226,35 +236,49 @@ function readVarsCache(file: string, key: string): Evaluated | undefined {
     }
   }
   if (!Array.isArray(c.abiCmdLine)) return undefined;
-  return { vars: new Map(c.vars), abiVars: new Map(c.abiVars.map(([a, v]) => [a, new Map(v)])), abiCmdLine: new Map(c.abiCmdLine) };
+  return { vars: new Map(c.vars), abiVars: new Map(c.abiVars.map(([a, v]) => [a, new Map(v)])), abiCmdLine: new Map(c.abiCmdLine), watched: c.files };
 }
 
-function writeVarsCache(file: string, key: string, { vars, abiVars, abiCmdLine }: Evaluated): void {
+function writeVarsCache(file: string, key: string, { vars, abiVars, abiCmdLine, watched }: Evaluated): void {
   // Only into a work/ that exists (extract makes it): a cache written
   // before would make work/ as whoever ran first (root's `checksum` under
   // pbulk) and leave it unwritable for the build user.
   if (!fs.existsSync(path.dirname(file))) return;
-  const files: Record<string, number> = {};
-  // The glue tests for PLIST*, MESSAGE and files/smf by existence: watch the directories too.
-  const curdir = get(vars, '.CURDIR');
-  for (const d of [curdir, path.join(curdir, 'files'), path.join(curdir, 'files/smf')]) {
-    if (fs.existsSync(d)) files[d] = fs.statSync(d).mtimeMs;
-  }
-  for (const v of [vars, ...abiVars.values()]) {
-    for (const f of splitList(get(v, '.MAKE.MAKEFILES'))) {
-      try {
-        files[path.resolve(get(vars, '.CURDIR'), f)] = fs.statSync(path.resolve(get(vars, '.CURDIR'), f)).mtimeMs;
-      } catch {
-        // /dev/null and the like: nothing to watch.
-      }
-    }
-  }
-  const c: VarsCache = { key, files, vars: [...vars], abiVars: [...abiVars].map(([a, v]) => [a, [...v]]), abiCmdLine: [...abiCmdLine].map(([a, r]) => [a, { ...r }]) };
+  const c: VarsCache = { key, files: watched, vars: [...vars], abiVars: [...abiVars].map(([a, v]) => [a, [...v]]), abiCmdLine: [...abiCmdLine].map(([a, r]) => [a, { ...r }]) };
   try {
     writeFileAtomicSync(file, JSON.stringify(c));
   } catch {
     // A cache that cannot be written costs time, never correctness.
   }
+}
+
+/** The glue tests for PLIST*, MESSAGE and files/smf by existence: their directories' mtimes, where they exist. */
+function watchedDirs(dir: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const d of [dir, path.join(dir, 'files'), path.join(dir, 'files/smf')]) {
+    try {
+      out[d] = fs.statSync(d).mtimeMs;
+    } catch {
+      // Absent: its parent's mtime shows when it appears.
+    }
+  }
+  return out;
+}
+
+/** Every makefile bmake read (.MAKE.MAKEFILES of each evaluation), with its mtime. */
+function makefilesRead(dir: string, evaluations: readonly Vars[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const v of evaluations) {
+    for (const f of splitList(get(v, '.MAKE.MAKEFILES'))) {
+      const abs = path.resolve(dir, f);
+      try {
+        out[abs] = fs.statSync(abs).mtimeMs;
+      } catch {
+        // /dev/null and the like: nothing to watch.
+      }
+    }
+  }
+  return out;
 }
 
 function nonEmpty(vars: Vars, names: readonly string[]): Map<string, string> {
