@@ -61,7 +61,14 @@ try {
       const shim = path.join(dest, 'bin', `${b.name}.mjs`);
       fs.writeFileSync(shim, `#!/usr/bin/env node\n// ${b.name}, compiled (see dist/).\nimport '../dist/${b.name}.mjs';\n`, { mode: 0o755 });
       if (bin[b.name] !== undefined) throw new Error(`two workspace packages have a bin named ${b.name}`);
-      bin[b.name] = path.posix.join(rel, 'bin', `${b.name}.mjs`);
+      // A bin declared as anything but bin/<name>.mjs is a front end that runs that shim (mkpkg's shell script).
+      const declared = path.posix.normalize(b.shim);
+      if (declared !== `bin/${b.name}.mjs`) {
+        if (path.posix.dirname(declared) !== 'bin') throw new Error(`${rel}/package.json: bin ${b.name} must live in bin/`);
+        fs.copyFileSync(path.join(entry.dir, declared), path.join(dest, declared));
+        fs.chmodSync(path.join(dest, declared), 0o755);
+      }
+      bin[b.name] = path.posix.join(rel, declared);
     }
     for (const f of entry.pkg.files ?? []) copy(path.join(entry.dir, f), path.join(dest, f));
     for (const m of [entry.pkg.man ?? []].flat()) {

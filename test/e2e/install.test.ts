@@ -151,7 +151,7 @@ describe('npm install -g of the packed package', () => {
   test("bmake's glue runs the installed mkpkg", async () => {
     const dir = path.join(tree, 'devel/libmulti');
     const mkpkgVar = await ok(sh('bmake', ['-v', 'MKPKG'], dir), 'bmake -v MKPKG');
-    expect(mkpkgVar.stdout.trim()).toBe(path.join(prefix, 'lib/node_modules/mkpkg/packages/mkpkg/bin/mkpkg.mjs'));
+    expect(mkpkgVar.stdout.trim()).toBe(path.join(prefix, 'lib/node_modules/mkpkg/packages/mkpkg/bin/mkpkg'));
     const r = await ok(sh('bmake', ['show-var', 'VARNAME=PKGNAME'], dir), 'bmake show-var VARNAME=PKGNAME');
     expect(r.stdout.trim()).toBe('libmulti-1.0');
   });

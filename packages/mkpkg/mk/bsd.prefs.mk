@@ -37,7 +37,7 @@ PACKAGES?=		${_PKGSRCDIR}/packages
 
 # How package Makefiles and the driver find mkpkg itself and the C sources
 # of the dispatchers (pkgtools/isaexec builds them from there).
-MKPKG?=			${_MKPKG_MKDIR:H}/bin/mkpkg.mjs
+MKPKG?=			${_MKPKG_MKDIR:H}/bin/mkpkg
 MKPKG_NATIVEDIR?=	${MKPKG_SRCDIR}/native
 # The isaexec package multiarch packages with bin entries depend on.
 MKPKG_ISAEXEC_VERSION?=	1.0

@@ -1,3 +1,5 @@
+// First: it takes the front end's key out of the environment before anything reads it.
+import { frontEndKey } from './uptodate/key.ts';
 import type { CommandModule } from 'yargs';
 import { formatHelp, runMain } from '@mkpkg/platform';
 import { platformCommand } from './commands/platform.ts';
@@ -71,7 +73,7 @@ async function fastPath(argv: readonly string[], pkgCommands: () => Promise<read
     process.stdout.write(`${value}\n`);
   } else {
     const { runTarget } = await import('./driver.ts');
-    await runTarget(word as Target, { dir: where, cmdVars, ...(multiarch !== undefined ? { multiarch } : {}), parallelAbis });
+    await runTarget(word as Target, { dir: where, cmdVars, ...(multiarch !== undefined ? { multiarch } : {}), parallelAbis, ...(frontEndKey !== undefined ? { uptodateKey: frontEndKey } : {}) });
   }
   return true;
 }

@@ -10,7 +10,7 @@ import { fetchDistfile } from './fetch.ts';
 import { fetchOpts, listPatches, makesum } from './makesum.ts';
 import { pkgconfigWithRpath } from './pkgconfig.ts';
 import { finishInstall, printPlist } from './afterinstall.ts';
-import { installPackage, makePackage, packageFile, publishPackage, stagePackageFile } from './package.ts';
+import { installPackage, isPublished, makePackage, publishPackage, stagePackageFile } from './package.ts';
 import { checkWrkdirWritable, lazy, logFile, prefixOf } from './workdir.ts';
 import { JobServer, takesJobserver } from './jobserver.ts';
 import { Cookies } from './cookies.ts';
@@ -24,7 +24,8 @@ import { unviewStage } from './buildlink/unview.ts';
 import { declaredDepends, pkgpathOf } from './depends/declared.ts';
 import { type DependsRun, ensureIsaexecPackage, readRecord, resolveDepends } from './depends/resolve.ts';
 import { checkTools } from './depends/tools.ts';
-import { type Progress, makeProgress } from './progress.ts';
+import { type Progress, makeProgress, noteLine } from './progress.ts';
+import { dropRecord, writeRecord } from './uptodate/record.ts';
 import { PhaseFailure, type Step, logNote, runShell } from './run.ts';
 import { shQuote } from './shell.ts';
 import type { Target } from './targets.ts';
@@ -48,6 +49,8 @@ export interface DriverOptions {
   readonly depends?: DependsRun;
   /** Multiarch parts (`bin,lib`) for a package that would otherwise build single-ABI: set for dependencies of a multiarch build. */
   readonly multiarchFallback?: string;
+  /** The front end's invocation key (uptodate/key.ts): set for the run the user started, which then leaves an up-to-date record. */
+  readonly uptodateKey?: string;
 }
 
 /** The shell command that makes `target` of the package's Makefile with bmake, `vars` on its command line. */
@@ -74,6 +77,7 @@ export async function runTarget(target: Target, o: DriverOptions): Promise<void>
   if (target === 'clean') {
     if (!fs.existsSync(dirs.wrkdir)) return;
     await withLock(lock, `another mkpkg run on ${get(p.vars, 'PKGNAME')}`, async () => {
+      dropRecord(p);
       for (const e of entriesOf(dirs.wrkdir)) if (path.basename(e) !== '.mkpkg.lock') removeTree(e);
     });
     removeTree(dirs.wrkdir);
@@ -81,6 +85,8 @@ export async function runTarget(target: Target, o: DriverOptions): Promise<void>
   }
   if (target === 'makesum' || target === 'makepatchsum') return makesum(p, target);
   const drive = async () => {
+    // Before this run changes anything, the front end must stop answering for it.
+    dropRecord(p);
     const d = new Driver(p, o, dirs);
     try {
       await d.run(target, out);
@@ -133,17 +139,6 @@ function multiarchWords(p: PackageDir): string {
   const m = p.multiarch;
   if (!m.enabled) return 'lib';
   return [m.bin ? 'bin' : '', m.lib ? 'lib' : ''].filter(Boolean).join(',') || 'lib';
-}
-
-/** Both paths name one file (a published hard link of the staged package). */
-function sameFile(a: string, b: string): boolean {
-  try {
-    const x = fs.statSync(a);
-    const y = fs.statSync(b);
-    return x.ino === y.ino && x.dev === y.dev;
-  } catch {
-    return false;
-  }
 }
 
 const ORDER: readonly Target[] = ['fetch', 'checksum', 'extract', 'patch', 'configure', 'build', 'test', 'install', 'package'];
@@ -211,19 +206,16 @@ class Driver {
     const p = this.p;
     const perAbi = ABI_PHASES.filter((ph) => reaches(target, ph) && ph !== 'install');
     const allDone = (ph: AbiPhase) => p.abis.every((a) => this.cookies.done(ph, a));
-    if (target !== 'fetch' && target !== 'checksum') {
-      this.note(`${this.pkgname}: ${describeAbiChoice({
-        abis: p.abis, multiarch: p.multiarch, cliMultiarch: this.o.multiarch, mkconfMultiarch: get(p.vars, 'MULTIARCH'), useMultiarch: get(p.vars, 'USE_MULTIARCH'),
-      })}`);
-    }
+    if (target !== 'fetch' && target !== 'checksum') this.note(this.abiChoiceNote());
     // stage-package-create leaves the package in the work area; package
     // and install-package publish it into ${PACKAGES}/All from there.
     const publish = target === 'package' || target === 'install-package';
     if (publish || target === 'stage-package-create') {
       if (this.cookies.done('package') && fs.existsSync(stagePackageFile(this.p))) {
-        this.progress.note(`${this.pkgname}: package is up to date (${stagePackageFile(this.p)})`);
-        if (publish && !sameFile(stagePackageFile(this.p), packageFile(this.p))) publishPackage(this.p, this.note);
+        this.progress.note(this.upToDateNote());
+        if (publish && !isPublished(this.p)) publishPackage(this.p, this.note);
         if (target === 'install-package') await installPackage(this.p, this.note, this.buildDependency);
+        else await this.leaveRecord(publish);
         return;
       }
     }
@@ -293,6 +285,35 @@ class Driver {
     this.cookies.touch('package');
     if (publish) publishPackage(p, this.note);
     if (target === 'install-package') await installPackage(this.p, this.note, this.buildDependency);
+    else await this.leaveRecord(publish);
+  }
+
+  private abiChoiceNote(): string {
+    const p = this.p;
+    return `${this.pkgname}: ${describeAbiChoice({
+      abis: p.abis, multiarch: p.multiarch, cliMultiarch: this.o.multiarch, mkconfMultiarch: get(p.vars, 'MULTIARCH'), useMultiarch: get(p.vars, 'USE_MULTIARCH'),
+    })}`;
+  }
+
+  private upToDateNote(): string {
+    return `${this.pkgname}: package is up to date (${stagePackageFile(this.p)})`;
+  }
+
+  /**
+   * After package or stage-package-create, for the run the user started
+   * through the front end: the record that lets the front end answer the
+   * same invocation without Node while nothing changes (uptodate/record.ts).
+   * It says what a re-run here would print.
+   */
+  private async leaveRecord(published: boolean): Promise<void> {
+    const o = this.o;
+    if (o.uptodateKey === undefined || o.depends !== undefined || o.multiarchFallback !== undefined) return;
+    await writeRecord(this.p, {
+      key: o.uptodateKey,
+      published,
+      say: [noteLine(this.abiChoiceNote()), noteLine(this.upToDateNote())],
+      reload: () => loadPackage(this.p.dir, { cmdVars: o.cmdVars ?? {}, ...(o.multiarch !== undefined ? { cliMultiarch: o.multiarch } : {}) }),
+    });
   }
 
   // ---- fetch, checksum, depends (once) ----

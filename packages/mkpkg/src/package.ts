@@ -22,6 +22,17 @@ export function stagePackageFile(p: PackageDir): string {
   return path.join(p.wrkdir, '.packages', `${get(p.vars, 'PKGNAME')}.tgz`);
 }
 
+/** The published package is the staged one (publishing hard-links it). */
+export function isPublished(p: PackageDir): boolean {
+  try {
+    const staged = fs.statSync(stagePackageFile(p));
+    const published = fs.statSync(packageFile(p));
+    return staged.isFile() && staged.ino === published.ino && staged.dev === published.dev;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Writes the package to STAGE_PKGFILE (under a temporary name, renamed, so
  * concurrent runs and readers never see a partial file). Packages with

@@ -11,11 +11,14 @@ export interface Progress {
   stop(): void;
 }
 
+/** A note as it is printed (without the newline). */
+export const noteLine = (msg: string): string => `=> ${msg}`;
+
 export function makeProgress(pkgname: string, abis: readonly Abi[], perAbiSteps: number, tty: boolean): Progress {
   const err = process.stderr;
   if (!tty || perAbiSteps === 0) {
     return {
-      note: (m) => err.write(`=> ${m}\n`),
+      note: (m) => err.write(`${noteLine(m)}\n`),
       start: (abi, phase) => err.write(`=> ${phase} ${pkgname}${abi ? ` (ABI ${abi})` : ''}\n`),
       stop: () => {},
     };
@@ -26,7 +29,7 @@ export function makeProgress(pkgname: string, abis: readonly Abi[], perAbiSteps:
   const bars = new Map<Abi, { bar: SingleBar; n: number }>();
   for (const abi of abis) bars.set(abi, { bar: multi.create(perAbiSteps, 0, { abi, phase: 'waiting' }), n: 0 });
   return {
-    note: (m) => multi.log(`=> ${m}\n`),
+    note: (m) => multi.log(`${noteLine(m)}\n`),
     start: (abi, phase) => {
       const b = abi ? bars.get(abi) : undefined;
       if (!b) {

@@ -1,6 +1,7 @@
 import type { Argv, CommandModule } from 'yargs';
 import { InputError } from '@mkpkg/platform';
 import { TARGETS, type Target } from '../targets.ts';
+import { frontEndKey } from '../uptodate/key.ts';
 
 // The driver is loaded when a phase runs, not to list or parse the commands.
 
@@ -62,6 +63,7 @@ export const phaseCommands: CommandModule<GlobalArgs, PhaseArgs>[] = [
           cmdVars: parseCmdVars(a.vars),
           ...(a.multiarch !== undefined ? { multiarch: a.multiarch } : {}),
           parallelAbis: a['parallel-abis'] ?? false,
+          ...(frontEndKey !== undefined ? { uptodateKey: frontEndKey } : {}),
         });
       },
     }),
