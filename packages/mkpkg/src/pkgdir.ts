@@ -87,7 +87,7 @@ export async function loadPackage(dir: string, opts: LoadOptions = {}): Promise<
     });
   }
   const cmdVars = { ...(opts.cmdVars ?? {}) };
-  const env = evaluationEnv(opts.env ?? process.env, abs);
+  const env = evaluationEnv(opts.env ?? process.env, abs, opts.cliMultiarch);
   const cacheKey = createHash('sha256')
     .update(JSON.stringify({
       cmdVars,
@@ -195,13 +195,22 @@ function deriveLayout(abs: string, makefile: string, vars: Vars, cmdVars: Readon
  */
 export const EVAL_ENV_DROPPED = ['_', 'OLDPWD', 'SHLVL'] as const;
 
-/** The environment variables are evaluated in: PWD names the package directory bmake runs in; MAKEFLAGS is bmakeVars' own. */
-export function evaluationEnv(env: Readonly<Record<string, string | undefined>>, dir: string): Record<string, string> {
+/**
+ * The environment variables are evaluated in: PWD names the package
+ * directory bmake runs in; MAKEFLAGS is bmakeVars' own. MKPKG_FLAGS, which
+ * the glue reads to know the multiarch parts (pbulk's ALL_DEPENDS), says
+ * this run's --multiarch and nothing else: bmake exports its command-line
+ * variables, so `bmake package MKPKG_FLAGS=...` would otherwise evaluate
+ * differently from the `mkpkg --multiarch ...` it runs, and the two would
+ * rebuild each other's package.
+ */
+export function evaluationEnv(env: Readonly<Record<string, string | undefined>>, dir: string, cliMultiarch?: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(env)) {
-    if (v !== undefined && !(EVAL_ENV_DROPPED as readonly string[]).includes(k) && k !== 'MAKEFLAGS') out[k] = v;
+    if (v !== undefined && !(EVAL_ENV_DROPPED as readonly string[]).includes(k) && k !== 'MAKEFLAGS' && k !== 'MKPKG_FLAGS') out[k] = v;
   }
   out['PWD'] = dir;
+  if (cliMultiarch !== undefined) out['MKPKG_FLAGS'] = `--multiarch ${cliMultiarch}`;
   return out;
 }
 

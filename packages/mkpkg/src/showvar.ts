@@ -17,7 +17,7 @@ export async function showVars(dir: string, names: readonly string[], cmdVars: R
   // ABI chooses which evaluation to show; it is not a variable of the package's own evaluation.
   const { ABI: abiArg, ...rest } = cmdVars;
   const p = await loadPackage(dir, { cmdVars: abiArg === undefined ? cmdVars : rest, ...(multiarch !== undefined ? { cliMultiarch: multiarch } : {}) });
-  const env = evaluationEnv(process.env, p.dir);
+  const env = evaluationEnv(process.env, p.dir, multiarch);
   if (abiArg === undefined) {
     if (names.every((n) => p.vars.has(n))) return withSmfDefaults(p, p.vars, names, names.map((n) => get(p.vars, n)));
     const r = await bmakeVars(p.makefile, names, { cwd: p.dir, cmdVars: p.cmdVars, env });

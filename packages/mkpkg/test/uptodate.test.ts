@@ -196,8 +196,7 @@ describe('the front end starts Node when', () => {
 });
 
 describe('through bmake', () => {
-  // Last: bmake hands MKPKG_FLAGS to the evaluation, which changes ALL_DEPENDS, so the package is made again.
-  test('the glue calls the front end, which answers the second time', async () => {
+  test('the glue calls the front end, which answers the second time; mkpkg itself agrees the package is made', async () => {
     const bmake = (): Promise<Run> =>
       new Promise((resolve) => {
         const child = spawn('bmake', ['package', 'MKPKG_FLAGS=--multiarch bin,lib'], { cwd: pkg, env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -213,6 +212,11 @@ describe('through bmake', () => {
     const viaBmake = await bmake();
     expect(viaBmake.code, viaBmake.stderr).toBe(0);
     expect(viaBmake.stderr).toMatch(/package is up to date/);
+    // bmake exports MKPKG_FLAGS, which the glue reads: the evaluation must not differ from mkpkg's own for it.
+    allowNode();
+    const direct = await front(ARGS);
+    expect(direct.stderr).toMatch(/package is up to date/);
+    expect(direct.stderr).not.toMatch(/packaging/);
   });
 });
 
