@@ -117,7 +117,7 @@ describe('scan', () => {
     for (const t of ['configure', 'all', 'stage-install', 'stage-package-create']) {
       const r = await make(dir, ['-n', t, 'BATCH=1', 'DEPENDS_TARGET=/nonexistent']);
       expect(r.exitCode, explain(`bmake -n ${t}`, r)).toBe(0);
-      expect(r.stdout).toMatch(/mkpkg\.mjs .* BATCH=1 DEPENDS_TARGET=\/nonexistent/);
+      expect(r.stdout).toMatch(/bin\/mkpkg .* BATCH=1 DEPENDS_TARGET=\/nonexistent/);
     }
   });
 

@@ -1,12 +1,14 @@
 // First: it takes the front end's key out of the environment before anything reads it.
 import { frontEndKey } from './uptodate/key.ts';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import type { CommandModule } from 'yargs';
 import { formatHelp, runMain } from '@mkpkg/platform';
 import { platformCommand } from './commands/platform.ts';
 import { type GlobalArgs, parseCmdVars, phaseCommands } from './commands/phases.ts';
 import { TARGETS, type Target } from './targets.ts';
 
-const USAGE = '$0 [--multiarch bin,lib] [--parallel-abis] [-C DIR] PHASE [VAR=value ...]';
+const USAGE = '$0 [--multiarch bin,lib] [--parallel-abis] [-C DIR] [PHASE [VAR=value ...]]';
 const GLOBAL_OPTIONS = {
   C: { type: 'string', describe: 'run in this package directory', requiresArg: true },
   multiarch: { type: 'string', describe: 'build these parts multiarch (bin, lib, or bin,lib), overriding USE_MULTIARCH' },
@@ -61,7 +63,8 @@ async function fastPath(argv: readonly string[], pkgCommands: () => Promise<read
     else if (opt === '--multiarch' && multiarch === undefined) (multiarch = value), i++;
     else break;
   }
-  const [word, ...rest] = argv.slice(i);
+  // No phase in a package directory: the whole job, as pkgsrc's `make package`.
+  const [word = existsSync(path.join(dir ?? process.cwd(), 'Makefile')) ? 'package' : undefined, ...rest] = argv.slice(i);
   const name = word === 'show-var' ? rest.shift() : undefined;
   if (word === 'show-var' ? name === undefined || name.startsWith('-') : !(TARGETS as readonly string[]).includes(word ?? '')) return false;
   if (rest.some((v) => !/^[A-Za-z_.][A-Za-z0-9_.]*=/.test(v))) return false;

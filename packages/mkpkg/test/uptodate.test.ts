@@ -95,6 +95,21 @@ describe('a re-run with the package up to date', () => {
     expect(fast.stderr).toMatch(/^=> hello-1\.0: .*\n=> hello-1\.0: package is up to date \(.*\.tgz\)\n$/);
   });
 
+  test('with no phase named, which means package (answered by Node the first time, then by the front end)', async () => {
+    allowNode();
+    const first = await front(['--multiarch', 'bin,lib']);
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stderr).toMatch(/package is up to date/);
+    forbidNode();
+    const again = await front(['--multiarch', 'bin,lib']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toBe(first.stderr);
+    const outside = await mkpkgAsync(['--multiarch', 'bin,lib', '-C', path.join(root, 'distfiles')]);
+    expect(outside.code).toBe(2);
+    expect(outside.stderr).toMatch(/name a phase/);
+    await refresh();
+  });
+
   test('from another directory with -C', async () => {
     allowNode();
     expect((await front(['-C', pkg, ...ARGS], {}, root)).code).toBe(0);
