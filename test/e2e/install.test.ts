@@ -10,7 +10,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { FIXTURES, REPO, elfInfo, explain, packageMember, run, type RunResult } from './tree.ts';
+import { FIXTURES, REPO, elfInfo, exists, explain, packageMember, run, type RunResult } from './tree.ts';
 
 let work = '';
 let prefix = '';
@@ -147,6 +147,30 @@ describe('npm install -g of the packed package', () => {
     expect((await elfInfo(path.join(x, 'bin/i86/multiinfo')))?.bits).toBe(32);
     expect((await elfInfo(path.join(x, 'bin/amd64/multiinfo')))?.bits).toBe(64);
   }, 300_000);
+
+  test('the installed mkpkg answers a re-run with nothing to do without starting Node', async () => {
+    const dir = path.join(tree, 'devel/libmulti');
+    const args = ['--multiarch', 'bin,lib', 'package'];
+    const record = path.join(dir, 'work/.mkpkg-uptodate');
+    // The build leaves the record unless it took under a second; a Node re-run a second later does.
+    for (let i = 0; i < 2 && !(await exists(record)); i++) {
+      await new Promise((r) => setTimeout(r, 1100));
+      expect((await ok(sh('mkpkg', args, dir), 'mkpkg re-run')).stderr).toMatch(/package is up to date/);
+    }
+    expect(await exists(record)).toBe(true);
+    const strace = await run('sh', ['-c', 'command -v strace'], { env });
+    if (strace.exitCode !== 0) {
+      console.log('skipped the no-Node proof: strace is not installed (scripts/setup installs it)');
+      return;
+    }
+    const log = path.join(work, 'rerun.strace');
+    const r = await ok(run('strace', ['-f', '-qq', '-e', 'trace=execve', '-o', log, 'mkpkg', ...args], { env, cwd: dir }), 'strace mkpkg re-run');
+    expect(r.stderr).toMatch(/package is up to date/);
+    const execs = (await fs.readFile(log, 'utf8')).split('\n').filter((l) => /execve\(/.test(l));
+    // npm's link to the front end, then cksum: no node.
+    expect(execs.join('\n')).toContain(path.join(prefix, 'bin/mkpkg'));
+    expect(execs.join('\n')).not.toMatch(/execve\("[^"]*\/node"/);
+  });
 
   test("bmake's glue runs the installed mkpkg", async () => {
     const dir = path.join(tree, 'devel/libmulti');
