@@ -3,7 +3,8 @@
 // included) of `mkpkg --help`, `mkpkg show-var PKGNAME` in a package
 // directory whose variable cache is current (an extracted package), and `plist-expand --help`,
 // each as a ratio to `node -e 0` measured in the same rounds (goal:
-// ≤ 1.5×). The bins are run as a user runs them: executed, through their
+// ≤ 1.5×). The bins are run as a user runs them: executed, mkpkg through
+// its shell front end (bin/mkpkg), plist-expand through its
 // `#!/usr/bin/env node` line. Informational rows: show-var when bmake has to
 // evaluate the Makefile (no cache), and bmake's own evaluation.
 //
@@ -15,7 +16,7 @@ import { interleaved, median, shq, timePerRun } from './cputime.ts';
 
 const rounds = Number(process.argv[2] ?? 9);
 const runs = Number(process.argv[3] ?? 10);
-const MKPKG = path.join(REPO, 'packages/mkpkg/bin/mkpkg.mjs');
+const MKPKG = path.join(REPO, 'packages/mkpkg/bin/mkpkg');
 const PLIST_EXPAND = path.join(REPO, 'packages/plist/bin/plist-expand.mjs');
 const PKG = 'devel/libmulti';
 
