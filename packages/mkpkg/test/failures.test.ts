@@ -7,17 +7,17 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { fetchDistfile } from '../src/fetch.ts';
-import { HERE, helloTree, mkpkg } from './helpers.ts';
+import { HERE, helloTree, mkpkgAsync as mkpkg } from './helpers.ts';
 
 const roots: string[] = [];
-afterAll(() => {
+afterAll(async () => {
   for (const r of roots) fs.rmSync(r, { recursive: true, force: true });
 });
 
 async function tree(name = 'hello') {
   const t = await helloTree(name);
   roots.push(t.root);
-  const sum = mkpkg(['-C', t.pkg, 'makesum']);
+  const sum = await mkpkg(['-C', t.pkg, 'makesum']);
   if (sum.code !== 0) throw new Error(sum.stderr);
   return t;
 }
@@ -30,7 +30,7 @@ describe('failures name what is wrong', () => {
   test('a failing build exits 1 with the ABI, the tail of its log and the log path', async () => {
     const { pkg } = await tree();
     edit(path.join(pkg, 'Makefile'), (s) => s.replace('.include', 'post-patch:\n\techo "int broken(" >> ${WRKSRC}/hello.c\n\n.include'));
-    const r = mkpkg(['-C', pkg, '--multiarch', 'bin,lib', 'build']);
+    const r = await mkpkg(['-C', pkg, '--multiarch', 'bin,lib', 'build']);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/build \(ABI 32\) failed \(exit status \d+\)/);
     expect(r.stderr).toContain('--- last lines of');
@@ -41,7 +41,7 @@ describe('failures name what is wrong', () => {
   test('a DEPENDS entry that is not installed is named', async () => {
     const { pkg } = await tree();
     edit(path.join(pkg, 'Makefile'), (s) => s.replace('.include', 'DEPENDS+=\tzlib>=1.2:../../devel/zlib\n.include'));
-    const r = mkpkg(['-C', pkg, 'extract', `PKG_DBDIR=${path.join(pkg, 'no-pkgdb')}`]);
+    const r = await mkpkg(['-C', pkg, 'extract', `PKG_DBDIR=${path.join(pkg, 'no-pkgdb')}`]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/dependency devel\/zlib \(DEPENDS zlib>=1\.2\) is not installed, and \S+\/devel\/zlib is not a package directory/);
   });
@@ -49,14 +49,14 @@ describe('failures name what is wrong', () => {
   test('a WRKSRC the distfile does not unpack to is bad input naming what it did unpack', async () => {
     const { pkg } = await tree();
     edit(path.join(pkg, 'Makefile'), (s) => s.replace('.include', 'WRKSRC=\t${WRKDIR}/hello\n.include'));
-    const r = mkpkg(['-C', pkg, 'extract']);
+    const r = await mkpkg(['-C', pkg, 'extract']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/WRKSRC \(hello\) does not exist; the distfiles unpacked hello-1\.0/);
   });
 
   test('a compiler that cannot build an ABI is reported for each ABI before anything is configured', async () => {
     const { pkg } = await tree();
-    const r = mkpkg(['-C', pkg, '--multiarch', 'bin,lib', 'build', 'CC=no-such-cc']);
+    const r = await mkpkg(['-C', pkg, '--multiarch', 'bin,lib', 'build', 'CC=no-such-cc']);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/ABI 32: no-such-cc( -m32)? cannot compile a 32-bit C program; install gcc-multilib/);
     expect(r.stderr).toMatch(/ABI 64: no-such-cc( -m64)? cannot compile a 64-bit C program; install gcc/);
@@ -66,7 +66,7 @@ describe('failures name what is wrong', () => {
   test('a Makefile without the glue is refused', async () => {
     const { pkg } = await tree();
     edit(path.join(pkg, 'Makefile'), (s) => s.replace('.include "../../mk/bsd.pkg.mk"', ''));
-    const r = mkpkg(['-C', pkg, 'build']);
+    const r = await mkpkg(['-C', pkg, 'build']);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("does not include mkpkg's bsd.pkg.mk");
   });
@@ -74,7 +74,7 @@ describe('failures name what is wrong', () => {
   test('a PLIST that misses a file fails the install, naming it', async () => {
     const { pkg } = await tree();
     edit(path.join(pkg, 'PLIST'), (s) => s.replace('include/hello.h\n', ''));
-    const r = mkpkg(['-C', pkg, '--multiarch', 'bin,lib', 'install']);
+    const r = await mkpkg(['-C', pkg, '--multiarch', 'bin,lib', 'install']);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/not listed in the PLIST[\s\S]*include\/hello\.h/);
   });

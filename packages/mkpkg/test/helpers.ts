@@ -25,19 +25,27 @@ export function mkpkg(args: readonly string[], env: Record<string, string | unde
  * starves vitest's worker RPC, which then reports a timeout.
  */
 export function mkpkgAsync(args: readonly string[], env: Record<string, string | undefined> = {}): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
+  return collect(spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] }));
 }
 
 export function sh(cmd: string, cwd?: string, env: Record<string, string | undefined> = {}): Run {
   const r = spawnSync('/bin/sh', ['-c', cmd], { encoding: 'utf8', cwd, env: { ...process.env, ...env } });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** sh without blocking the test worker (see mkpkgAsync). */
+export function shAsync(cmd: string, cwd?: string, env: Record<string, string | undefined> = {}): Promise<Run> {
+  return collect(spawn('/bin/sh', ['-c', cmd], { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] }));
+}
+
+function collect(child: ReturnType<typeof spawn>): Promise<Run> {
+  return new Promise((resolve) => {
+    let stdout = '';
+    let stderr = '';
+    child.stdout?.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr?.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
 }
 
 /** A scratch tree (mkpkg init-tree) holding the hello test package and its distfile. */

@@ -21,7 +21,7 @@ beforeAll(async () => {
   if (sum.code !== 0) throw new Error(sum.stderr);
 });
 
-afterAll(() => {
+afterAll(async () => {
   for (const d of temps) fs.rmSync(d, { recursive: true, force: true });
 });
 
@@ -32,7 +32,7 @@ function tmp(): string {
 }
 
 describe('PKGINFODIR and info file names in +INSTALL/+DEINSTALL', () => {
-  test('are single-quoted words: $(…), backquotes, quotes and spaces reach install-info literally', () => {
+  test('are single-quoted words: $(…), backquotes, quotes and spaces reach install-info literally', async () => {
     const d = tmp();
     // A stand-in install-info that records its arguments, one per line.
     fs.mkdirSync(path.join(d, 'bin'));
@@ -136,7 +136,7 @@ describe('plist-expand and mkpkg create agree on PLIST paths', () => {
   const mkpkgCreate = async (d: string, line: string) => {
     fs.writeFileSync(path.join(d, 'PLIST'), `share/ok\n${line}\n`);
     fs.writeFileSync(path.join(d, 'DESCR'), 'd\n');
-    return mkpkg(['create', '-o', path.join(d, 'x-1.0.tgz'), '--name', 'x-1.0', '--prefix', '/usr/pkg', '--stage', path.join(d, 'stage'), '--plist', path.join(d, 'PLIST'), '--comment', 'c', '--descr', path.join(d, 'DESCR')]);
+    return await mkpkg(['create', '-o', path.join(d, 'x-1.0.tgz'), '--name', 'x-1.0', '--prefix', '/usr/pkg', '--stage', path.join(d, 'stage'), '--plist', path.join(d, 'PLIST'), '--comment', 'c', '--descr', path.join(d, 'DESCR')]);
   };
   const plistExpand = (d: string, line: string) => {
     fs.writeFileSync(path.join(d, 'PLIST.in'), `share/ok\n${line}\n`);

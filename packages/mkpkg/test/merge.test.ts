@@ -5,7 +5,7 @@ import { afterEach, describe, expect, test } from 'vitest';
 import { platformFor, UserError } from '@mkpkg/platform';
 import { genericHeader, incarchEntries, mergeStages, rewriteAbsoluteLinks } from '../src/merge.ts';
 import { checkDir } from '../src/safedirs.ts';
-import { sh } from './helpers.ts';
+import { shAsync as sh } from './helpers.ts';
 
 const platform = platformFor('Linux');
 let tmp: string;
@@ -36,7 +36,7 @@ function merge(incEntries: string[] = []) {
 }
 
 describe('mergeStages', () => {
-  test('identical shared files merge; a file that differs is a conflict naming the path and the fix', () => {
+  test('identical shared files merge; a file that differs is a conflict naming the path and the fix', async () => {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mkpkg-merge-'));
     stage('32', { 'share/doc/a': 'same', 'include/cfg.h': '#define BITS 32\n', 'bin/i86/x': '32' });
     stage('64', { 'share/doc/a': 'same', 'include/cfg.h': '#define BITS 64\n', 'bin/amd64/x': '64' });
@@ -53,7 +53,7 @@ describe('mergeStages', () => {
     expect(msg).not.toContain('share/doc/a');
   });
 
-  test('an ${INCARCHSUFFIX} header goes to include/<isa>/ per ABI, and the generic header picks the right one under gcc -m32 and -m64', () => {
+  test('an ${INCARCHSUFFIX} header goes to include/<isa>/ per ABI, and the generic header picks the right one under gcc -m32 and -m64', async () => {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mkpkg-merge-'));
     stage('32', { 'include/sub/cfg.h': '#define BITS 32\n' });
     stage('64', { 'include/sub/cfg.h': '#define BITS 64\n' });
@@ -67,14 +67,14 @@ describe('mergeStages', () => {
     const prog = path.join(tmp, 'p.c');
     fs.writeFileSync(prog, '#include "sub/cfg.h"\n_Static_assert(BITS == WANT, "the generic header picked the wrong ABI");\n');
     for (const bits of ['32', '64']) {
-      const c = sh(`gcc -m${bits} -std=c11 -I${inc} -DWANT=${bits} -c -o ${tmp}/p${bits}.o ${prog}`);
+      const c = await sh(`gcc -m${bits} -std=c11 -I${inc} -DWANT=${bits} -c -o ${tmp}/p${bits}.o ${prog}`);
       expect(c.code, c.stderr).toBe(0);
-      const wrong = sh(`gcc -m${bits} -std=c11 -I${inc} -DWANT=${bits === '32' ? 64 : 32} -c -o ${tmp}/q${bits}.o ${prog}`);
+      const wrong = await sh(`gcc -m${bits} -std=c11 -I${inc} -DWANT=${bits === '32' ? 64 : 32} -c -o ${tmp}/q${bits}.o ${prog}`);
       expect(wrong.stderr).toContain('the generic header picked the wrong ABI');
     }
   });
 
-  test('info/dir is never merged, even when the ABIs wrote different ones', () => {
+  test('info/dir is never merged, even when the ABIs wrote different ones', async () => {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mkpkg-merge-'));
     stage('32', { 'info/dir': 'a', 'info/x.info': 'x' });
     stage('64', { 'info/dir': 'b', 'info/x.info': 'x' });
@@ -85,7 +85,7 @@ describe('mergeStages', () => {
 });
 
 describe('rewriteAbsoluteLinks', () => {
-  test('a link into DESTDIR becomes relative; one outside PREFIX points at the final path', () => {
+  test('a link into DESTDIR becomes relative; one outside PREFIX points at the final path', async () => {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mkpkg-links-'));
     const root = stage('64', { 'lib/libz.so.1': 'z' });
     fs.symlinkSync(`${root}/usr/pkg/lib/libz.so.1`, path.join(root, 'usr/pkg/lib/libz.so'));
@@ -101,7 +101,7 @@ describe('rewriteAbsoluteLinks', () => {
 });
 
 describe('genericHeader', () => {
-  test('includes paths relative to the generic header', () => {
+  test('includes paths relative to the generic header', async () => {
     const h = genericHeader('include/a/b.h', { '32': 'include/i86/a/b.h', '64': 'include/amd64/a/b.h' });
     expect(h).toContain('#include "../amd64/a/b.h"');
     expect(h).toContain('#include "../i86/a/b.h"');
