@@ -115,20 +115,27 @@ export function publishPackage(p: PackageDir, note: Note): void {
 export async function buildDependencyLines(p: PackageDir): Promise<string[]> {
   const patterns = splitList(get(p.vars, 'ALL_DEPENDS')).map((d) => d.replace(/:[^:]*$/, ''));
   if (patterns.length === 0) return [];
-  const pkgdb = get(p.vars, 'PKG_DBDIR');
-  if (!pkgdb || !fs.existsSync(pkgdb)) return [];
-  const installed = await (await lazy.pkg()).installedPackages({ pkgdb });
-  const names = patterns.map((pat) => bestMatch(pat, installed)).filter((n): n is string => n !== undefined);
+  const installedFor = await installedMatcher(p);
+  const names = patterns.map(installedFor).filter((n): n is string => n !== undefined);
   return [...new Set(names)].map((n) => `@blddep ${n}`);
+}
+
+/** The installed package (in PKG_DBDIR) that best matches a pattern, if any. */
+async function installedMatcher(p: PackageDir): Promise<(pattern: string) => string | undefined> {
+  const pkgdb = get(p.vars, 'PKG_DBDIR');
+  if (!pkgdb || !fs.existsSync(pkgdb)) return () => undefined;
+  const installed = await (await lazy.pkg()).installedPackages({ pkgdb });
+  return (pattern) => bestMatch(pattern, installed);
 }
 
 /**
  * The dependency lines of +CONTENTS: the depends phase's record (@blddep
  * exact, @pkgdep pattern for run-time ones, then @blddep for build-time
- * ones), then @blddep for what else ALL_DEPENDS names (the isaexec package).
+ * ones), with the run-time dependencies mkpkg adds (the isaexec package)
+ * among the run-time ones, then @blddep for what else ALL_DEPENDS names.
  */
 async function dependencyLines(p: PackageDir, pkgdeps: readonly string[]): Promise<string[]> {
-  const mine = contentsDepLines(readRecord(p), [...new Set(pkgdeps)]);
+  const mine = contentsDepLines(readRecord(p), [...new Set(pkgdeps)], await installedMatcher(p));
   return [...mine, ...(await buildDependencyLines(p)).filter((l) => !mine.includes(l))];
 }
 

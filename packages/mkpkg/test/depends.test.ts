@@ -102,6 +102,12 @@ describe('declared dependencies', () => {
     );
     expect(lines).toEqual(['@blddep liba-1.0nb2', '@pkgdep liba>=1.0', '@pkgdep liba>=1.0nb2', '@pkgdep isaexec>=1.0', '@blddep libb-0.7', '@blddep m4-1.4.19']);
   });
+
+  test('a run-time dependency mkpkg adds (isaexec) gets the installed package it was built against before its @pkgdep', () => {
+    const installed = (pat: string) => (pat.startsWith('isaexec') ? 'isaexec-1.0' : pat.startsWith('liba') ? 'liba-1.0nb2' : undefined);
+    const lines = contentsDepLines({ resolved: [{ kind: 'DEPENDS', patterns: ['liba>=1.0'], dir: '/t/devel/liba', pkgname: 'liba-1.0nb2' }], buildlink: [] }, ['liba>=1.0', 'isaexec>=1.0', 'libz>=1'], installed);
+    expect(lines).toEqual(['@blddep liba-1.0nb2', '@pkgdep liba>=1.0', '@blddep isaexec-1.0', '@pkgdep isaexec>=1.0', '@pkgdep libz>=1']);
+  });
 });
 
 describe('buildlink views', () => {

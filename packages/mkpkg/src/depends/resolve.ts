@@ -182,7 +182,7 @@ async function binaryFits(p: PackageDir, file: string): Promise<boolean> {
  * `@blddep <exact>` for each build-time one (BUILD_DEPENDS, TOOL_DEPENDS,
  * buildlink packages), each exact name once.
  */
-export function contentsDepLines(record: DependsRecord, extraPkgdeps: readonly string[]): string[] {
+export function contentsDepLines(record: DependsRecord, extraPkgdeps: readonly string[], installedFor: (pattern: string) => string | undefined = () => undefined): string[] {
   const out: string[] = [];
   const bld = new Set<string>();
   const dep = new Set<string>();
@@ -196,6 +196,10 @@ export function contentsDepLines(record: DependsRecord, extraPkgdeps: readonly s
     }
   }
   for (const pat of extraPkgdeps) {
+    // As for the recorded ones: the exact package built against first, when one is installed.
+    const exact = dep.has(pat) ? undefined : installedFor(pat);
+    if (exact !== undefined && !bld.has(exact)) out.push(`@blddep ${exact}`);
+    if (exact !== undefined) bld.add(exact);
     if (!dep.has(pat)) out.push(`@pkgdep ${pat}`);
     dep.add(pat);
   }
