@@ -91,6 +91,11 @@ export class PlistExpander {
   private readonly linkPrefixBytes: Buffer;
   /** Whether a byte can start a line in an automatic dir (a quick no for most lines). */
   private readonly dirStart = new Uint8Array(256);
+  private readonly log: KeyLog | undefined;
+  /** Whether repeats of earlier input may be skipped (`skipRepeat`): a log that compares, and no PLIST_SUBST or PLIST_VARS. */
+  private readonly repeatable: boolean;
+  /** Where in the input log the input after the last line may repeat, or -1 (see `skipRepeat`). */
+  private runRef = -1;
 
   /**
    * `expectedLines`: a guess of the output size, so the de-dup table is
@@ -99,6 +104,8 @@ export class PlistExpander {
    */
   constructor(opts: ExpandOptions, expectedLines = 0, log?: KeyLog) {
     this.seen = new SeenLines(expectedLines, log);
+    this.log = log;
+    this.repeatable = log?.sameAs !== undefined && Object.keys(opts.subst).length === 0 && Object.keys(opts.plistVars).length === 0;
     this.subst = new Substituter(opts.subst, opts.plistVars);
     const ma = opts.multiarch;
     this.enabled = ma.enabled;
@@ -154,25 +161,86 @@ export class PlistExpander {
    * de-dup table. `ref` is where `bytes` starts in the input log, or -1.
    */
   addBytes(bytes: Buffer, file: string, first: number, out: ByteOutput, ref = -1): number {
+    // Where the chunk's last newline is: a repeat is skipped only in whole lines.
+    const whole = ref >= 0 && this.repeatable ? bytes.lastIndexOf(10) + 1 : 0;
+    let s = 0;
+    let skipped = 0;
+    if (this.runRef >= 0 && whole > 0) {
+      // The chunk may go on repeating earlier input (a PLIST repeated over itself).
+      s = this.skipRepeat(bytes, 0, whole);
+      if (s > 0) skipped = this.countSkipped(bytes, 0, s);
+    }
     const view = viewOf(bytes);
-    const n = this.scanLines(bytes, view);
+    const n = this.scanLines(bytes, view, s);
     const { lineEnd, lineFp } = this;
     // Pass 2: expand, line by line, with the table slots already on their way into the cache.
     this.seen.touch(lineFp, n);
-    let s = 0;
     for (let k = 0; k < n; k++) {
       const e = lineEnd[k]!;
       const fp = lineFp[k]!;
+      this.runRef = -1;
       if (e > s) {
         const done =
           fp === SPECIAL ? false
-          : fp === TOKENS ? this.addTokenBytes(bytes, s, e, file, first + k, out)
-          : this.addPlainBytes(bytes, view, s, e, fp, file, first + k, out, ref < 0 ? -1 : ref + s);
-        if (!done) this.addLine(bytes.toString('utf8', s, e), file, first + k, out);
+          : fp === TOKENS ? this.addTokenBytes(bytes, s, e, file, first + skipped + k, out)
+          : this.addPlainBytes(bytes, view, s, e, fp, file, first + skipped + k, out, ref < 0 ? -1 : ref + s);
+        if (!done) this.addLine(bytes.toString('utf8', s, e), file, first + skipped + k, out);
       }
       s = e + 1;
+      // A line printed before, read back from the input: the lines after it may repeat too.
+      if (this.runRef >= 0 && s < whole) {
+        const to = this.skipRepeat(bytes, s, whole);
+        if (to > s) {
+          // Lines k+1 … j end before `to`: all repeats, already scanned.
+          let j = k + 1;
+          while (lineEnd[j]! < to) {
+            if (lineEnd[j]! > (j === k + 1 ? s : lineEnd[j - 1]! + 1)) this.repeated();
+            j++;
+          }
+          k = j - 1;
+          s = to;
+        }
+      }
     }
-    return n;
+    return skipped + n;
+  }
+
+  /**
+   * Repeats of earlier input cost a comparison, not a line's work each.
+   * Expanding a line a second time prints nothing and changes nothing but
+   * the duplicate count, whatever came between: every output it has was
+   * recorded the first time. So when a line is a duplicate of a key read
+   * back from the input at `ref`, and the bytes that follow it equal the
+   * bytes that followed that key's line, those lines are all duplicates: the
+   * input log compares them natively (`KeyLog.sameAs`) and they are only
+   * counted. Lines that could expand to nothing (a blank line, or, with
+   * PLIST_SUBST or PLIST_VARS given, a line of variables) are not
+   * duplicates: the first kind is counted apart, and with the second this
+   * is off (`repeatable`). Only after the duplicates reported one by one.
+   * Returns where the repeat ends in `bytes` (a line start), or `s`.
+   */
+  private skipRepeat(bytes: Buffer, s: number, whole: number): number {
+    if (this.duplicates < DUPLICATE_WARNINGS) return s;
+    const same = this.log!.sameAs!(this.runRef, bytes, s, whole);
+    if (same === 0) return s;
+    const end = bytes.lastIndexOf(10, s + same - 1) + 1;
+    if (end <= s) return s;
+    this.runRef += end - s;
+    return end;
+  }
+
+  /** Counts the repeated lines of `bytes[s, e)` (whole lines) as duplicates, blank ones apart; returns how many lines. */
+  private countSkipped(bytes: Buffer, s: number, e: number): number {
+    const lines = countNewlines(viewOf(bytes), s, e);
+    let blank = bytes[s] === 10 ? 1 : 0;
+    for (let i = bytes.indexOf(BLANK_LINE, s); i >= 0 && i + 1 < e; i = bytes.indexOf(BLANK_LINE, i + 1)) blank++;
+    this.duplicates += lines - blank;
+    return lines;
+  }
+
+  /** One more duplicate line, past those reported one by one. */
+  private repeated(): void {
+    this.duplicates++;
   }
 
   /**
@@ -181,17 +249,17 @@ export class PlistExpander {
    * the byte path cannot take ('..', a multi-byte character) (`lineFp`);
    * returns the count.
    */
-  private scanLines(bytes: Buffer, view: DataView): number {
+  private scanLines(bytes: Buffer, view: DataView, from: number): number {
     const end = bytes.length;
     // '$' and '..' are rare: native searches over the chunk find them, not a test per byte.
-    let dollar = nextIndex(bytes, 36, 0);
-    let dots = nextIndex(bytes, DOTS, 0);
+    let dollar = nextIndex(bytes, 36, from);
+    let dots = nextIndex(bytes, DOTS, from);
     // '/.' and '//' (a '.' or empty component, or a dotfile) are as rare.
-    let slashDot = nextIndex(bytes, SLASH_DOT, 0);
-    let slashes = nextIndex(bytes, SLASHES, 0);
-    let del = nextIndex(bytes, 127, 0);
+    let slashDot = nextIndex(bytes, SLASH_DOT, from);
+    let slashes = nextIndex(bytes, SLASHES, from);
+    let del = nextIndex(bytes, 127, from);
     let k = 0;
-    let s = 0;
+    let s = from;
     for (;;) {
       let i = s;
       let h = 0;
@@ -280,8 +348,10 @@ export class PlistExpander {
       if (d === ABI_DIR) return false;
     }
     if (d === NO_DIR) {
-      if (this.seen.markFingerprint(fp, len, PLAIN, bytes, s, ref) & PLAIN) this.duplicate(this.duplicates < DUPLICATE_WARNINGS ? latin1(bytes, s, e) : '', file, line);
-      else {
+      if (this.seen.markFingerprint(fp, len, PLAIN, bytes, s, ref) & PLAIN) {
+        this.duplicate(this.duplicates < DUPLICATE_WARNINGS ? latin1(bytes, s, e) : '', file, line);
+        this.repeatFrom(len);
+      } else {
         out.reserve(len + 1);
         out.len = copyLine(view, s, e, out.view, out.len);
       }
@@ -319,7 +389,14 @@ export class PlistExpander {
     }
     out.len = o;
     if (dup !== undefined) this.duplicate(dup, file, line);
+    if ((seen & dir.allBits) === dir.allBits) this.repeatFrom(len);
     return true;
+  }
+
+  /** After a line printed before in full, whose key is `len` bytes: where the input that followed that key goes on (see `skipRepeat`). */
+  private repeatFrom(len: number): void {
+    const at = this.seen.matchedRef;
+    if (at >= 0) this.runRef = at + len + 1;
   }
 
   /**
@@ -607,6 +684,7 @@ const COMMENT = Buffer.from('@comment ');
 const PKGDIR = Buffer.from('@pkgdir ');
 
 const DOTS = Buffer.from('..');
+const BLANK_LINE = Buffer.from('\n\n');
 const SLASH_DOT = Buffer.from('/.');
 const SLASHES = Buffer.from('//');
 // Not fingerprints (those have the variant bits clear): what `addBytes` does with a line instead.
@@ -726,6 +804,20 @@ function copyView(src: DataView, s: number, e: number, dst: DataView, o: number)
   for (; i + 4 <= e; i += 4, o += 4) dst.setInt32(o, src.getInt32(i, true), true);
   for (; i < e; i++) dst.setUint8(o++, src.getUint8(i));
   return o;
+}
+
+/** How many newlines `view[s, e)` holds: four bytes a step, the exact zero-byte test on the word xor '\n\n\n\n'. */
+function countNewlines(view: DataView, s: number, e: number): number {
+  let n = 0;
+  let i = s;
+  for (; i + 4 <= e; i += 4) {
+    const z = view.getInt32(i, true) ^ 0x0a0a0a0a;
+    // High bit of each byte that is zero in z, without the borrow's false hits.
+    const t = ~(((z & 0x7f7f7f7f) + 0x7f7f7f7f) | z) & 0x80808080;
+    if (t !== 0) n += Math.imul(t >>> 7, 0x01010101) >>> 24;
+  }
+  for (; i < e; i++) if (view.getUint8(i) === 10) n++;
+  return n;
 }
 
 /** `copyView` for byte arrays (prefixes of a few bytes, scratch space). */

@@ -48,6 +48,12 @@ export interface KeyLog {
   read(ref: number, into: Uint8Array, n: number): number;
   /** Optionally, whether the line at `ref` is `bytes[s, s + len)` without a copy; undefined: use `read`. */
   lineEquals?(ref: number, bytes: Uint8Array, s: number, len: number): boolean | undefined;
+  /**
+   * Optionally, how many bytes of `bytes[s, e)` are the same as the input
+   * from `ref` on, within the file holding `ref`; 0 unless `ref` starts a
+   * line (see `PlistExpander.skipRepeat`). May stop short of the longest match.
+   */
+  sameAs?(ref: number, bytes: Uint8Array, s: number, e: number): number;
 }
 
 /** Largest reference a slot can hold; keys later in the input are copied instead. */
@@ -74,6 +80,8 @@ export class SeenLines {
   private readBack: Uint8Array = new Uint8Array(256);
   /** See `touch`. */
   touched = 0;
+  /** The reference of the key the last `markFingerprint` found already there (>= 0: where it is in the log). */
+  matchedRef = -1;
 
   /**
    * `expected`: a guess of how many keys will be added, to size the table
@@ -137,6 +145,7 @@ export class SeenLines {
       if (w === 0) break;
       if ((w & ~VARIANT_BITS) === fp && this.equals(table[2 * i + 1]!, bytes, s, len)) {
         table[2 * i] = w | variants;
+        this.matchedRef = table[2 * i + 1]!;
         return w & VARIANT_BITS;
       }
       i = (i + 1) & mask;
