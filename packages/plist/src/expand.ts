@@ -161,14 +161,14 @@ export class PlistExpander {
    * de-dup table. `ref` is where `bytes` starts in the input log, or -1.
    */
   addBytes(bytes: Buffer, file: string, first: number, out: ByteOutput, ref = -1): number {
-    // Where the chunk's last newline is: a repeat is skipped only in whole lines.
-    const whole = ref >= 0 && this.repeatable ? bytes.lastIndexOf(10) + 1 : 0;
+    const skips = ref >= 0 && this.repeatable;
     let s = 0;
     let skipped = 0;
-    if (this.runRef >= 0 && whole > 0) {
+    if (skips && this.runRef >= 0) {
       // The chunk may go on repeating earlier input (a PLIST repeated over itself).
-      s = this.skipRepeat(bytes, 0, whole);
-      if (s > 0) skipped = this.countSkipped(bytes, 0, s);
+      s = this.skipRepeat(bytes, 0);
+      if (s > 0) skipped = this.countRepeated(bytes, 0, s);
+      if (s > bytes.length) return skipped;
     }
     const view = viewOf(bytes);
     const n = this.scanLines(bytes, view, s);
@@ -188,14 +188,13 @@ export class PlistExpander {
       }
       s = e + 1;
       // A line printed before, read back from the input: the lines after it may repeat too.
-      if (this.runRef >= 0 && s < whole) {
-        const to = this.skipRepeat(bytes, s, whole);
+      if (skips && this.runRef >= 0 && k + 1 < n) {
+        const to = this.skipRepeat(bytes, s);
         if (to > s) {
-          // Lines k+1 … j end before `to`: all repeats, already scanned.
+          // Lines k+1 … j-1 end before `to`: all repeats, already scanned.
           let j = k + 1;
-          while (lineEnd[j]! < to) {
+          for (; j < n && lineEnd[j]! < to; j++) {
             if (lineEnd[j]! > (j === k + 1 ? s : lineEnd[j - 1]! + 1)) this.repeated();
-            j++;
           }
           k = j - 1;
           s = to;
@@ -217,23 +216,65 @@ export class PlistExpander {
    * PLIST_SUBST or PLIST_VARS given, a line of variables) are not
    * duplicates: the first kind is counted apart, and with the second this
    * is off (`repeatable`). Only after the duplicates reported one by one.
-   * Returns where the repeat ends in `bytes` (a line start), or `s`.
+   * Returns where the repeat ends in `bytes` (a line start, or
+   * `bytes.length + 1` when it takes the chunk's last line too, as if a
+   * newline followed the chunk), or `s`.
    */
-  private skipRepeat(bytes: Buffer, s: number, whole: number): number {
+  private skipRepeat(bytes: Buffer, s: number): number {
     if (this.duplicates < DUPLICATE_WARNINGS) return s;
-    const same = this.log!.sameAs!(this.runRef, bytes, s, whole);
-    if (same === 0) return s;
-    const end = bytes.lastIndexOf(10, s + same - 1) + 1;
-    if (end <= s) return s;
+    const log = this.log!;
+    const len = bytes.length;
+    const same = log.sameAs!(this.runRef, bytes, s, len);
+    let end: number;
+    // The last line repeats too if the earlier one ended there (a newline; or the end of its file, which `read` does not cross).
+    if (same === len - s && log.read(this.runRef + same, this.oneByte, 1) === 1 && this.oneByte[0] === 10) end = len + 1;
+    else {
+      if (same === 0) return s;
+      end = bytes.lastIndexOf(10, s + same - 1) + 1;
+      if (end <= s) return s;
+    }
     this.runRef += end - s;
     return end;
   }
 
-  /** Counts the repeated lines of `bytes[s, e)` (whole lines) as duplicates, blank ones apart; returns how many lines. */
-  private countSkipped(bytes: Buffer, s: number, e: number): number {
-    const lines = countNewlines(viewOf(bytes), s, e);
-    let blank = bytes[s] === 10 ? 1 : 0;
-    for (let i = bytes.indexOf(BLANK_LINE, s); i >= 0 && i + 1 < e; i = bytes.indexOf(BLANK_LINE, i + 1)) blank++;
+  private readonly oneByte = new Uint8Array(1);
+
+  /**
+   * Counts the repeated lines from `s` (a line start) up to `e` (the next
+   * line's start, or `bytes.length + 1`) as duplicates, blank ones apart;
+   * returns how many lines. Four bytes a step: the exact zero-byte test on
+   * the word xor '\n\n\n\n' marks newlines, and a newline after a newline
+   * ends a blank line.
+   */
+  private countRepeated(bytes: Buffer, s: number, e: number): number {
+    const view = viewOf(bytes);
+    const to = Math.min(e, bytes.length);
+    let lines = 0;
+    let blank = 0;
+    // Bit 7: the byte before is a newline (a line starts at s).
+    let prev = 0x80;
+    let i = s;
+    for (; i + 4 <= to; i += 4) {
+      const z = view.getInt32(i, true) ^ 0x0a0a0a0a;
+      const t = ~(((z & 0x7f7f7f7f) + 0x7f7f7f7f) | z) & 0x80808080;
+      if (t !== 0) {
+        lines += Math.imul(t >>> 7, 0x01010101) >>> 24;
+        const pairs = ((t << 8) | prev) & t;
+        if (pairs !== 0) blank += Math.imul(pairs >>> 7, 0x01010101) >>> 24;
+      }
+      prev = (t >>> 24) & 0x80;
+    }
+    for (; i < to; i++) {
+      const nl = bytes[i] === 10 ? 0x80 : 0;
+      lines += nl >>> 7;
+      blank += (nl & prev) >>> 7;
+      prev = nl;
+    }
+    // The chunk's last line, which has no newline in the chunk.
+    if (e > bytes.length) {
+      lines++;
+      blank += prev >>> 7;
+    }
     this.duplicates += lines - blank;
     return lines;
   }
@@ -684,7 +725,6 @@ const COMMENT = Buffer.from('@comment ');
 const PKGDIR = Buffer.from('@pkgdir ');
 
 const DOTS = Buffer.from('..');
-const BLANK_LINE = Buffer.from('\n\n');
 const SLASH_DOT = Buffer.from('/.');
 const SLASHES = Buffer.from('//');
 // Not fingerprints (those have the variant bits clear): what `addBytes` does with a line instead.
@@ -804,20 +844,6 @@ function copyView(src: DataView, s: number, e: number, dst: DataView, o: number)
   for (; i + 4 <= e; i += 4, o += 4) dst.setInt32(o, src.getInt32(i, true), true);
   for (; i < e; i++) dst.setUint8(o++, src.getUint8(i));
   return o;
-}
-
-/** How many newlines `view[s, e)` holds: four bytes a step, the exact zero-byte test on the word xor '\n\n\n\n'. */
-function countNewlines(view: DataView, s: number, e: number): number {
-  let n = 0;
-  let i = s;
-  for (; i + 4 <= e; i += 4) {
-    const z = view.getInt32(i, true) ^ 0x0a0a0a0a;
-    // High bit of each byte that is zero in z, without the borrow's false hits.
-    const t = ~(((z & 0x7f7f7f7f) + 0x7f7f7f7f) | z) & 0x80808080;
-    if (t !== 0) n += Math.imul(t >>> 7, 0x01010101) >>> 24;
-  }
-  for (; i < e; i++) if (view.getUint8(i) === 10) n++;
-  return n;
 }
 
 /** `copyView` for byte arrays (prefixes of a few bytes, scratch space). */
