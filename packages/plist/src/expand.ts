@@ -36,6 +36,8 @@ interface AutoDir {
   /** The same prefixes as UTF-8 bytes, for `addBytes`. */
   readonly prefixBytes: Buffer;
   readonly abiPrefixBytes: readonly Buffer[];
+  /** The same as little-endian words (see `Prefix`), for `addPlainBytes`. */
+  readonly abiPrefixWords: readonly Prefix[];
   readonly skipBytes: readonly Buffer[];
   /** Bytes the prefixes add to one line's outputs at most. */
   readonly extraBytes: number;
@@ -89,6 +91,7 @@ export class PlistExpander {
   private readonly tokenAt = new Int32Array(64);
   private readonly tokOut = new Int32Array(5 * 16);
   private readonly linkPrefixBytes: Buffer;
+  private readonly linkPrefixWords: Prefix;
   /** Whether a byte can start a line in an automatic dir (a quick no for most lines). */
   private readonly dirStart = new Uint8Array(256);
   private readonly log: KeyLog | undefined;
@@ -131,6 +134,7 @@ export class PlistExpander {
             link: kind === 'bin',
             prefixBytes: Buffer.from(`${d}/`),
             abiPrefixBytes,
+            abiPrefixWords: abiPrefixBytes.map(prefixWords),
             skipBytes: skipList.map((p) => Buffer.from(p)),
             extraBytes: abiPrefixBytes.reduce((a, b) => a + b.length, 0) + Buffer.byteLength(`@link ${opts.linkSource} `),
           };
@@ -145,6 +149,7 @@ export class PlistExpander {
     for (const d of this.dirs) this.dirStart[d.prefixBytes[0]!] = 1;
     this.linkPrefix = `@link ${opts.linkSource} `;
     this.linkPrefixBytes = Buffer.from(this.linkPrefix);
+    this.linkPrefixWords = prefixWords(this.linkPrefixBytes);
     this.tokenValues = this.suffixes.map((x) => [x.bin, x.lib, x.inc].map((v) => Buffer.from(v)));
     this.tokenValuesPlain = this.tokenValues.every((vs) => vs.every((v) => !v.includes(36) && !v.includes(125)));
     this.maxTokenGrowth = Math.max(0, ...this.tokenValues.flat().map((v) => v.length));
@@ -393,8 +398,8 @@ export class PlistExpander {
         this.duplicate(this.duplicates < DUPLICATE_WARNINGS ? latin1(bytes, s, e) : '', file, line);
         this.repeatFrom(len);
       } else {
-        out.reserve(len + 1);
-        out.len = copyLine(view, s, e, out.view, out.len);
+        out.reserve(len + 1 + COPY_SLACK);
+        out.len = copyAsciiLine(view, s, e, out.view, out.len);
       }
       return true;
     }
@@ -402,7 +407,7 @@ export class PlistExpander {
     const seen = this.seen.markFingerprint(fp, len, dir.allBits, bytes, s, ref);
     const rest = s + dir.prefixBytes.length;
     const n = dir.abiPrefixBytes.length;
-    out.reserve(dir.extraBytes + (n + 1) * (len + 1));
+    out.reserve(dir.extraBytes + (n + 1) * (len + 1) + COPY_SLACK);
     const dst = out.view;
     let o = out.len;
     // Only the first reported duplicate's text is built (see DUPLICATE_WARNINGS).
@@ -414,18 +419,16 @@ export class PlistExpander {
       if ((seen | printed) & bit) {
         if (dup === undefined && seen & bit) dup = report ? dir.abiPrefixes[i] + latin1(bytes, rest, e) : '';
       } else {
-        const p = dir.abiPrefixBytes[i]!;
-        o = copyBytes(p, 0, p.length, out.buf, o);
-        o = copyLine(view, rest, e, dst, o);
+        o = putPrefix(dir.abiPrefixWords[i]!, dst, o);
+        o = copyAsciiLine(view, rest, e, dst, o);
         printed |= bit;
       }
     }
     if (dir.link) {
       if (seen & LINK) dup ??= report ? this.linkPrefix + latin1(bytes, s, e) : '';
       else {
-        const p = this.linkPrefixBytes;
-        o = copyBytes(p, 0, p.length, out.buf, o);
-        o = copyLine(view, s, e, dst, o);
+        o = putPrefix(this.linkPrefixWords, dst, o);
+        o = copyAsciiLine(view, s, e, dst, o);
       }
     }
     out.len = o;
@@ -850,6 +853,53 @@ function copyView(src: DataView, s: number, e: number, dst: DataView, o: number)
 function copyBytes(src: Uint8Array, s: number, e: number, dst: Uint8Array, o: number): number {
   for (let i = s; i < e; i++) dst[o++] = src[i]!;
   return o;
+}
+
+/**
+ * A constant prefix as little-endian 32-bit words, the last one padded:
+ * `putPrefix` stores whole words, and what it writes past the prefix is
+ * overwritten by the line that follows (the caller reserves COPY_SLACK).
+ */
+interface Prefix {
+  readonly words: Int32Array;
+  readonly length: number;
+}
+
+/** Bytes `putPrefix` and `copyAsciiLine` may write past what they return. */
+const COPY_SLACK = 8;
+
+function prefixWords(bytes: Uint8Array): Prefix {
+  const padded = new Uint8Array(Math.ceil(bytes.length / 4) * 4);
+  padded.set(bytes);
+  const view = viewOf(padded);
+  return { words: Int32Array.from({ length: padded.length / 4 }, (_, i) => view.getInt32(4 * i, true)), length: bytes.length };
+}
+
+/** Writes a prefix at `o`; returns its end. */
+function putPrefix(p: Prefix, dst: DataView, o: number): number {
+  const w = p.words;
+  for (let q = 0; q < w.length; q++) dst.setInt32(o + 4 * q, w[q]!, true);
+  return o + p.length;
+}
+
+/**
+ * `copyLine` for a line of printable ASCII (0x20–0x7e, as the byte path
+ * takes them), eight bytes a step through float64 loads and stores: eight
+ * such bytes are always a normal double (the top byte keeps the exponent
+ * off both all-ones and zero), never a NaN or a denormal, so the bits move
+ * unchanged.
+ */
+function copyAsciiLine(src: DataView, s: number, e: number, dst: DataView, o: number): number {
+  let i = s;
+  for (; i + 8 <= e; i += 8, o += 8) dst.setFloat64(o, src.getFloat64(i, true), true);
+  if (i + 4 <= e) {
+    dst.setInt32(o, src.getInt32(i, true), true);
+    i += 4;
+    o += 4;
+  }
+  for (; i < e; i++) dst.setUint8(o++, src.getUint8(i));
+  dst.setUint8(o, 10);
+  return o + 1;
 }
 
 /** `copyView` and a newline. */
