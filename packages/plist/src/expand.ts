@@ -297,60 +297,54 @@ export class PlistExpander {
    */
   private scanLines(bytes: Buffer, view: DataView, from: number): number {
     const end = bytes.length;
-    // '$' and '..' are rare: native searches over the chunk find them, not a test per byte.
+    // '$' and DEL are rare: native searches over the chunk find them, not a test per byte.
     let dollar = nextIndex(bytes, 36, from);
-    let dots = nextIndex(bytes, DOTS, from);
-    // '/.' and '//' (a '.' or empty component, or a dotfile) are as rare.
-    let slashDot = nextIndex(bytes, SLASH_DOT, from);
-    let slashes = nextIndex(bytes, SLASHES, from);
     let del = nextIndex(bytes, 127, from);
     let k = 0;
     let s = from;
     for (;;) {
       let i = s;
       let h = 0;
-      let high = 0;
+      // Bit 7 of a byte set: a control byte or one of 0x80 and up (which
+      // the path check, or the string path, must see): a has-less-than test
+      // whose borrow can only mark the neighbour of a byte already marked.
+      let odd = 0;
+      // Bit 7 of a byte set: a '.' or '/' right after another ('//', '/.',
+      // '..': paths the check must see; or a harmless './', told apart below).
+      let pairs = 0;
+      let prevDs = 0;
       // Four bytes a step while none is a newline (the word test is the
       // classic has-a-zero-byte one, on the word xor '\n\n\n\n'); then bytes.
-      // Control bytes (tab, …) go to the path check: one has-less-than test per word.
-      let ctl = 0;
       for (; i + 4 <= end; i += 4) {
         const w = view.getInt32(i, true);
         const z = w ^ 0x0a0a0a0a;
         if (((z - 0x01010101) & ~z & 0x80808080) !== 0) break;
         h = (Math.imul(h, HASH_BASE) + w) | 0;
-        high |= w;
-        ctl |= (w - 0x20202020) & ~w & 0x80808080;
+        odd |= (w - 0x20202020) | w;
+        // Bytes that are '.' or '/' ((b | 1) === '/'), as an exact zero-byte mask.
+        const q = (w | 0x01010101) ^ 0x2f2f2f2f;
+        const ds = ~(((q & 0x7f7f7f7f) + 0x7f7f7f7f) | q) & 0x80808080;
+        pairs |= ((ds << 8) | prevDs) & ds;
+        prevDs = ds >>> 24;
       }
       for (; i < end; i++) {
         const c = bytes[i]!;
         if (c === 10) break;
         h = (Math.imul(h, HASH_BASE) + c) | 0;
-        high |= c;
-        if (c < 32 || c === 127) ctl = 1;
+        odd |= (c - 32) | c;
+        const ds = (c | 1) === 47 ? 0x80 : 0;
+        pairs |= ds & prevDs;
+        prevDs = ds;
       }
       let fp = fingerprint(h, i - s);
       if (dollar < i) {
         fp = TOKENS;
         dollar = nextIndex(bytes, 36, i);
       }
-      if (high & 0x80808080) fp = SPECIAL;
-      if (dots < i) {
-        fp = SPECIAL;
-        dots = nextIndex(bytes, DOTS, i);
-      }
-      // Paths the line check must see: '.' first, '/' last, '/.' or '//' inside.
-      if (slashDot < i) {
-        fp = SPECIAL;
-        slashDot = nextIndex(bytes, SLASH_DOT, i);
-      }
-      if (slashes < i) {
-        fp = SPECIAL;
-        slashes = nextIndex(bytes, SLASHES, i);
-      }
+      // Paths the line check must see: '.' first, '/' last, '//', '/.' or '..' inside,
+      // a control byte or DEL, or a line long enough to hold a component over NAME_MAX.
+      if (odd & 0x80808080 || i - s > NAME_MAX || (pairs !== 0 && hasOddPair(bytes, s, i))) fp = SPECIAL;
       if (i > s && (bytes[s] === 46 || bytes[i - 1] === 47)) fp = SPECIAL;
-      // A control byte, DEL (rare: a native search), or a line long enough to hold a component over NAME_MAX.
-      if (ctl !== 0 || i - s > NAME_MAX) fp = SPECIAL;
       if (del < i) {
         fp = SPECIAL;
         del = nextIndex(bytes, 127, i);
@@ -727,9 +721,6 @@ const ABI_DIR = -2;
 const COMMENT = Buffer.from('@comment ');
 const PKGDIR = Buffer.from('@pkgdir ');
 
-const DOTS = Buffer.from('..');
-const SLASH_DOT = Buffer.from('/.');
-const SLASHES = Buffer.from('//');
 // Not fingerprints (those have the variant bits clear): what `addBytes` does with a line instead.
 /** The line goes to `add`. */
 const SPECIAL = VARIANT_BITS;
@@ -779,6 +770,16 @@ function putOutput(o: Int32Array, k: number, os: number, oe: number, ks: number,
   o[k + 3] = ke;
   o[k + 4] = bit;
   return k + 5;
+}
+
+/** Whether `b[s, e)` holds '//', '/.' or '..'. */
+function hasOddPair(b: Uint8Array, s: number, e: number): boolean {
+  for (let i = s + 1; i < e; i++) {
+    const c = b[i]!;
+    const before = b[i - 1]!;
+    if ((before === 47 && (c === 47 || c === 46)) || (before === 46 && c === 46)) return true;
+  }
+  return false;
 }
 
 function hasDots(b: Uint8Array, s: number, e: number): boolean {

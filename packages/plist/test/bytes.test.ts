@@ -72,6 +72,22 @@ describe('byte path equals string path', () => {
   });
 });
 
+describe('lines the path check must see, at every position in a word', () => {
+  it("finds '//', '/.', '..' (and lets './' pass) wherever they fall, as the string path does", async () => {
+    const opts = sunos();
+    for (const pattern of ['//', '/.', '..', './', '/./', '/../', 'a.b', '\t', '\x7f']) {
+      for (let pad = 0; pad < 9; pad++) {
+        for (const head of ['share/', 'bin/', 'lib/']) {
+          const line = `${head}${'x'.repeat(pad)}${pattern}y${'z'.repeat(pad % 3)}`;
+          const input = `share/first\n${line}\nshare/last\n`;
+          const want = await outcome(async () => viaLines(input, opts));
+          expect(await outcome(() => viaBytes(input, opts, 1 << 16))).toEqual(want);
+        }
+      }
+    }
+  });
+});
+
 describe('token removal', () => {
   it('matches replacing each token in turn, also when a replacement spells a new token', () => {
     const { rnd } = seeded(3);
