@@ -97,6 +97,8 @@ export class PlistExpander {
   private readonly log: KeyLog | undefined;
   /** Whether repeats of earlier input may be skipped (`skipRepeat`): a log that compares, and no PLIST_SUBST or PLIST_VARS. */
   private readonly repeatable: boolean;
+  /** No PLIST_SUBST or PLIST_VARS: every `${VAR}` but the multiarch tokens stays as written (see `addVarBytes`). */
+  private readonly literalVars: boolean;
   /** Where in the input log the input after the last line may repeat, or -1 (see `skipRepeat`). */
   private runRef = -1;
 
@@ -108,7 +110,8 @@ export class PlistExpander {
   constructor(opts: ExpandOptions, expectedLines = 0, log?: KeyLog) {
     this.seen = new SeenLines(expectedLines, log);
     this.log = log;
-    this.repeatable = log?.sameAs !== undefined && Object.keys(opts.subst).length === 0 && Object.keys(opts.plistVars).length === 0;
+    this.literalVars = Object.keys(opts.subst).length === 0 && Object.keys(opts.plistVars).length === 0;
+    this.repeatable = log?.sameAs !== undefined && this.literalVars;
     this.subst = new Substituter(opts.subst, opts.plistVars);
     const ma = opts.multiarch;
     this.enabled = ma.enabled;
@@ -187,7 +190,7 @@ export class PlistExpander {
       if (e > s) {
         const done =
           fp === SPECIAL ? false
-          : fp === TOKENS ? this.addTokenBytes(bytes, s, e, file, first + skipped + k, out)
+          : fp === TOKENS ? this.addTokenBytes(bytes, s, e, file, first + skipped + k, out) || this.addVarBytes(bytes, view, s, e, file, first + skipped + k, out, ref < 0 ? -1 : ref + s)
           : this.addPlainBytes(bytes, view, s, e, fp, file, first + skipped + k, out, ref < 0 ? -1 : ref + s);
         if (!done) this.addLine(bytes.toString('utf8', s, e), file, first + skipped + k, out);
       }
@@ -435,6 +438,25 @@ export class PlistExpander {
   private repeatFrom(len: number): void {
     const at = this.seen.matchedRef;
     if (at >= 0) this.runRef = at + len + 1;
+  }
+
+  /**
+   * `add` for an ASCII line `bytes[s, e)` with a '$' but no multiarch token
+   * (`${PKGMANDIR}/man1/x.1`, `${PYSITELIB}/x.py`, `@comment $NetBSD$`):
+   * without PLIST_SUBST and PLIST_VARS, substitution leaves such a line as
+   * it is, so it is a plain line (`addPlainBytes`), which most `${VAR}` lines
+   * of pkgsrc PLISTs are. False when substitution could change it or fail
+   * (an unterminated `${`): then `add` says what it does.
+   */
+  private addVarBytes(bytes: Buffer, view: DataView, s: number, e: number, file: string, line: number, out: ByteOutput, ref: number): boolean {
+    if (!this.literalVars) return false;
+    // Every '${' the substitution finds has its '}' (it fails on the first that has none: the last one tells).
+    const open = bytes.lastIndexOf(OPEN_VAR, e - 2);
+    if (open >= s) {
+      const close = bytes.indexOf(125, open + 2);
+      if (close < 0 || close >= e || hasArchTokenBytes(bytes, s, e)) return false;
+    }
+    return this.addPlainBytes(bytes, view, s, e, fingerprint(hashBytes(bytes, s, e), e - s), file, line, out, ref);
   }
 
   /**
@@ -737,6 +759,14 @@ function nextIndex(bytes: Buffer, what: number | Buffer, from: number): number {
 }
 
 const EMPTY_VALUES: readonly Buffer[] = [Buffer.alloc(0), Buffer.alloc(0), Buffer.alloc(0)];
+
+const OPEN_VAR = Buffer.from('${');
+
+/** Whether `bytes[s, e)` holds a multiarch token. */
+function hasArchTokenBytes(bytes: Buffer, s: number, e: number): boolean {
+  for (let i = bytes.indexOf(36, s); i >= 0 && i < e; i = bytes.indexOf(36, i + 1)) if (tokenAt(bytes, i, e) >= 0) return true;
+  return false;
+}
 
 /** Which multiarch token starts at `bytes[i]` (TOKEN_BIN, 1 = lib, TOKEN_INC), or -1. */
 function tokenAt(bytes: Uint8Array, i: number, e: number): number {
