@@ -188,9 +188,11 @@ export class PlistExpander {
       const fp = lineFp[k]!;
       this.runRef = -1;
       if (e > s) {
+        const kind = fp & VARIANT_BITS;
         const done =
-          fp === SPECIAL ? false
-          : fp === TOKENS ? this.addTokenBytes(bytes, s, e, file, first + skipped + k, out) || this.addVarBytes(bytes, view, s, e, file, first + skipped + k, out, ref < 0 ? -1 : ref + s)
+          kind === SPECIAL ? false
+          : kind === VARS ? this.addVarBytes(bytes, view, s, e, fp & ~VARIANT_BITS, file, first + skipped + k, out, ref < 0 ? -1 : ref + s)
+          : kind === TOKENS ? this.addTokenBytes(bytes, s, e, file, first + skipped + k, out)
           : this.addPlainBytes(bytes, view, s, e, fp, file, first + skipped + k, out, ref < 0 ? -1 : ref + s);
         if (!done) this.addLine(bytes.toString('utf8', s, e), file, first + skipped + k, out);
       }
@@ -294,7 +296,8 @@ export class PlistExpander {
 
   /**
    * Pass 1 of `addBytes`: where each line of `bytes` ends (`lineEnd`) and its
-   * table fingerprint, or TOKENS for a line with '$', or SPECIAL for a line
+   * table fingerprint (with VARS or'ed in for a line with a '$' but no
+   * 'ARCHSUFFIX}'), or TOKENS for a line with both, or SPECIAL for a line
    * the byte path cannot take ('..', a multi-byte character) (`lineFp`);
    * returns the count.
    */
@@ -302,6 +305,7 @@ export class PlistExpander {
     const end = bytes.length;
     // '$' and DEL are rare: native searches over the chunk find them, not a test per byte.
     let dollar = nextIndex(bytes, 36, from);
+    let arch = nextIndex(bytes, ARCH_TAIL, from);
     let del = nextIndex(bytes, 127, from);
     let k = 0;
     let s = from;
@@ -341,9 +345,12 @@ export class PlistExpander {
       }
       let fp = fingerprint(h, i - s);
       if (dollar < i) {
-        fp = TOKENS;
+        // A multiarch token ends in 'ARCHSUFFIX}'; a line without one has only other variables.
+        if (arch < i) fp = TOKENS;
+        else fp |= VARS;
         dollar = nextIndex(bytes, 36, i);
       }
+      if (arch < i) arch = nextIndex(bytes, ARCH_TAIL, i);
       // Paths the line check must see: '.' first, '/' last, '//', '/.' or '..' inside,
       // a control byte or DEL, or a line long enough to hold a component over NAME_MAX.
       if (odd & 0x80808080 || i - s > NAME_MAX || (pairs !== 0 && hasOddPair(bytes, s, i))) fp = SPECIAL;
@@ -442,21 +449,22 @@ export class PlistExpander {
 
   /**
    * `add` for an ASCII line `bytes[s, e)` with a '$' but no multiarch token
+   * (no 'ARCHSUFFIX}'), whose fingerprint is `fp`
    * (`${PKGMANDIR}/man1/x.1`, `${PYSITELIB}/x.py`, `@comment $NetBSD$`):
    * without PLIST_SUBST and PLIST_VARS, substitution leaves such a line as
    * it is, so it is a plain line (`addPlainBytes`), which most `${VAR}` lines
    * of pkgsrc PLISTs are. False when substitution could change it or fail
    * (an unterminated `${`): then `add` says what it does.
    */
-  private addVarBytes(bytes: Buffer, view: DataView, s: number, e: number, file: string, line: number, out: ByteOutput, ref: number): boolean {
+  private addVarBytes(bytes: Buffer, view: DataView, s: number, e: number, fp: number, file: string, line: number, out: ByteOutput, ref: number): boolean {
     if (!this.literalVars) return false;
     // Every '${' the substitution finds has its '}' (it fails on the first that has none: the last one tells).
     const open = bytes.lastIndexOf(OPEN_VAR, e - 2);
     if (open >= s) {
       const close = bytes.indexOf(125, open + 2);
-      if (close < 0 || close >= e || hasArchTokenBytes(bytes, s, e)) return false;
+      if (close < 0 || close >= e) return false;
     }
-    return this.addPlainBytes(bytes, view, s, e, fingerprint(hashBytes(bytes, s, e), e - s), file, line, out, ref);
+    return this.addPlainBytes(bytes, view, s, e, fp, file, line, out, ref);
   }
 
   /**
@@ -746,8 +754,11 @@ const PKGDIR = Buffer.from('@pkgdir ');
 // Not fingerprints (those have the variant bits clear): what `addBytes` does with a line instead.
 /** The line goes to `add`. */
 const SPECIAL = VARIANT_BITS;
-/** The line has a '$': `addTokenBytes` if it holds only multiarch tokens, else `add`. */
+/** The line has a '$' and 'ARCHSUFFIX}': `addTokenBytes` if it holds only multiarch tokens, else `add`. */
 const TOKENS = 7;
+/** Or'ed into the fingerprint of a line with a '$' but no multiarch token: `addVarBytes`. */
+const VARS = 1;
+const ARCH_TAIL = Buffer.from('ARCHSUFFIX}');
 const TOKEN_BYTES = [ARCH_TOKENS.bin, ARCH_TOKENS.lib, ARCH_TOKENS.inc].map((t) => Buffer.from(t));
 const TOKEN_BIN = 0;
 const TOKEN_INC = 2;
@@ -761,12 +772,6 @@ function nextIndex(bytes: Buffer, what: number | Buffer, from: number): number {
 const EMPTY_VALUES: readonly Buffer[] = [Buffer.alloc(0), Buffer.alloc(0), Buffer.alloc(0)];
 
 const OPEN_VAR = Buffer.from('${');
-
-/** Whether `bytes[s, e)` holds a multiarch token. */
-function hasArchTokenBytes(bytes: Buffer, s: number, e: number): boolean {
-  for (let i = bytes.indexOf(36, s); i >= 0 && i < e; i = bytes.indexOf(36, i + 1)) if (tokenAt(bytes, i, e) >= 0) return true;
-  return false;
-}
 
 /** Which multiarch token starts at `bytes[i]` (TOKEN_BIN, 1 = lib, TOKEN_INC), or -1. */
 function tokenAt(bytes: Uint8Array, i: number, e: number): number {

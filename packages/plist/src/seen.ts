@@ -131,7 +131,8 @@ export class SeenLines {
   touch(fps: Int32Array, n: number): void {
     const { table, shift } = this;
     let x = 0;
-    for (let k = 0; k < n; k++) x |= table[2 * home(fps[k]!, shift)]!;
+    // Variant bits in `fps` mark kinds of line (see `PlistExpander.scanLines`), not the key.
+    for (let k = 0; k < n; k++) x |= table[2 * home(fps[k]! & ~VARIANT_BITS, shift)]!;
     this.touched |= x;
   }
 
