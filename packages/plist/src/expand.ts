@@ -1,6 +1,6 @@
 import { type ArchSuffixes, NAME_MAX } from '@mkpkg/platform';
 import { type ExpandOptions, normalizeDir } from './options.ts';
-import { HASH_BASE, type KeyLog, SeenLines, VARIANT_BITS, fingerprint, hashBytes } from './seen.ts';
+import { HASH_BASE, type KeyLog, SeenLines, VARIANT_BITS, fingerprint, hashView } from './seen.ts';
 import { ARCH_TOKENS, Substituter } from './subst.ts';
 import { checkRelativePath, mayBeUnsafePath, nulError, parseLine } from './syntax.ts';
 
@@ -547,7 +547,7 @@ export class PlistExpander {
       const ks = o[j + 2]!;
       const ke = o[j + 3]!;
       const bit = o[j + 4]!;
-      if (this.seen.mark(hashBytes(w, ks, ke), ke - ks, bit, w, ks, -1) & bit) {
+      if (this.seen.mark(hashView(this.tokView, ks, ke), ke - ks, bit, w, ks, -1) & bit) {
         if (dup < 0) dup = j;
         continue;
       }

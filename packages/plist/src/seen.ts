@@ -38,6 +38,15 @@ export function hashBytes(bytes: Uint8Array, s: number, e: number): number {
   return h;
 }
 
+/** `hashBytes` through a DataView: a word a load. */
+export function hashView(view: DataView, s: number, e: number): number {
+  let h = 0;
+  let i = s;
+  for (; i + 4 <= e; i += 4) h = (Math.imul(h, HASH_BASE) + view.getInt32(i, true)) | 0;
+  for (; i < e; i++) h = (Math.imul(h, HASH_BASE) + view.getUint8(i)) | 0;
+  return h;
+}
+
 /**
  * Where the byte path's keys can be read again: a reference is an offset in
  * the concatenated input, and the key is the line that starts there (up to a
@@ -252,7 +261,11 @@ class KeyArena {
       v = Math.floor(v / 128);
     }
     A[p++] = v;
-    for (let i = 0; i < n; i++) A[p++] = bytes[s + i]!;
+    // A native copy once the key is longer than a few words.
+    if (n > 24) {
+      A.set(bytes.subarray(s, s + n), p);
+      p += n;
+    } else for (let i = 0; i < n; i++) A[p++] = bytes[s + i]!;
     this.end += p - first;
     this.size += p - first;
     return off;
