@@ -144,6 +144,20 @@ try {
   // The same file four times over: three lines in four are duplicates (issue 17).
   const once = readFileSync(bigFile);
   writeFileSync(fourFile, Buffer.concat([once, once, once, once]));
+  // pkgsrc's own PLISTs write many paths through variables that plist-expand leaves as they are
+  // (${PKGMANDIR}, ${PYSITELIB}, ${PLIST.x}, the RCS id): the same lines, a quarter of them so.
+  const varsFile = path.join(dir, 'PLIST.vars');
+  writeFileSync(
+    varsFile,
+    once
+      .toString('latin1')
+      .replace(/^man\//gm, '${PKGMANDIR}/')
+      .replace(/^share\/doc\//gm, 'share/doc/${PKGBASE}/')
+      .replace(/^lib\/(p\d+)\/plugins\//gm, '${PYSITELIB}/$1/')
+      .replace(/^share\/locale\/(\w+)\/LC_MESSAGES\/(p\d+)(\d)/gm, '${PLIST.nls}share/locale/$1/LC_MESSAGES/$2$3')
+      .replace(/^@comment (p\d+) core/gm, '@comment $$NetBSD$$ $1'),
+    'latin1',
+  );
   // The command as a user runs it: the installed bin (its shebang finds node), which runs the compiled dist/.
   const expand = (f: string, stderr?: Stderr) => ({ cmd: bin, args: ['--opsys', 'SunOS', '--multiarch', 'bin,lib', f], stderr });
   const awkOn = (f: string) => ({ cmd: 'awk', args: ['{print}', f] });
@@ -151,6 +165,7 @@ try {
   await measure(bin, ['--help']);
   const load = os.loadavg()[0]!;
   const [awk, px, pxSmall, noop] = (await bestOf(5, awkOn(bigFile), expand(bigFile), expand(smallFile), { cmd: bin, args: ['--help'] })) as [Sample, Sample, Sample, Sample];
+  const [awkVars, pxVars] = (await bestOf(5, awkOn(varsFile), expand(varsFile))) as [Sample, Sample];
   const errFile = path.join(dir, 'stderr');
   const [awk4, px4File, px4Pipe] = (await bestOf(5, awkOn(fourFile), expand(fourFile, { file: errFile }), expand(fourFile, 'pipe'))) as [Sample, Sample, Sample];
   const mb = (statSync(bigFile).size / 1e6).toFixed(1);
@@ -164,6 +179,9 @@ try {
       `(start-up alone ${noop.peakMiB.toFixed(0)} MiB): ${perLine.toFixed(0)} bytes more per line ` +
       `(a line of input is ${(statSync(bigFile).size / big).toFixed(0)} bytes)`,
   );
+  const withVars = readFileSync(varsFile, 'latin1').split('\n').filter((l) => l.includes('$')).length;
+  console.log(`1x with \${VAR} lines (${withVars} of ${big} lines have a '$'): awk ${awkVars.seconds.toFixed(3)} s, plist-expand ${pxVars.seconds.toFixed(3)} s wall, ${pxVars.cpu.toFixed(2)} s CPU`);
+  console.log(`  plist-expand / awk, wall ${verdict(pxVars.seconds / awkVars.seconds, 10)}; CPU ${(pxVars.cpu / Math.max(awkVars.cpu, 0.01)).toFixed(2)}`);
   const warned = readFileSync(errFile, 'utf8').split('\n').filter(Boolean).length;
   console.log(`4x input (${4 * big} lines, ${3 * big} duplicates): awk ${awk4.seconds.toFixed(3)} s wall, ${awk4.cpu.toFixed(2)} s CPU`);
   console.log(`  warnings: ${warned} lines on stderr (goal: capped, at most ${DUPLICATE_WARNINGS + 1}: ${warned <= DUPLICATE_WARNINGS + 1 ? 'met' : 'NOT met'})`);
