@@ -1,6 +1,6 @@
 import { type ArchSuffixes, NAME_MAX } from '@mkpkg/platform';
 import { type ExpandOptions, normalizeDir } from './options.ts';
-import { HASH_BASE, type KeyLog, SeenLines, VARIANT_BITS, fingerprint, hashView } from './seen.ts';
+import { type KeyLog, SeenLines, VARIANT_BITS, fingerprint, hashView } from './seen.ts';
 import { ARCH_TOKENS, Substituter } from './subst.ts';
 import { checkRelativePath, mayBeUnsafePath, nulError, parseLine } from './syntax.ts';
 
@@ -181,6 +181,10 @@ export class PlistExpander {
     const view = viewOf(bytes);
     const n = this.scanLines(bytes, view, s);
     const { lineEnd, lineFp } = this;
+    // Module constants as locals (see scanLines).
+    const special = SPECIAL;
+    const tokens = TOKENS;
+    const vars = VARS;
     // Pass 2: expand, line by line, with the table slots already on their way into the cache.
     this.seen.touch(lineFp, n);
     for (let k = 0; k < n; k++) {
@@ -188,11 +192,11 @@ export class PlistExpander {
       const fp = lineFp[k]!;
       this.runRef = -1;
       if (e > s) {
-        const kind = fp & VARIANT_BITS;
+        const kind = fp & 0xf; // VARIANT_BITS
         const done =
-          kind === SPECIAL ? false
-          : kind === VARS ? this.addVarBytes(bytes, view, s, e, fp & ~VARIANT_BITS, file, first + skipped + k, out, ref < 0 ? -1 : ref + s)
-          : kind === TOKENS ? this.addTokenBytes(bytes, s, e, file, first + skipped + k, out)
+          kind === special ? false
+          : kind === vars ? this.addVarBytes(bytes, view, s, e, fp & ~VARIANT_BITS, file, first + skipped + k, out, ref < 0 ? -1 : ref + s)
+          : kind === tokens ? this.addTokenBytes(bytes, s, e, file, first + skipped + k, out)
           : this.addPlainBytes(bytes, view, s, e, fp, file, first + skipped + k, out, ref < 0 ? -1 : ref + s);
         if (!done) this.addLine(bytes.toString('utf8', s, e), file, first + skipped + k, out);
       }
@@ -302,6 +306,12 @@ export class PlistExpander {
    * returns the count.
    */
   private scanLines(bytes: Buffer, view: DataView, from: number): number {
+    // Module constants as locals (and HASH_BASE, 0x01000193, as a literal): the bundle makes them
+    // variables, which optimized code would load and check on every use, in the word loop too.
+    const special = SPECIAL;
+    const tokens = TOKENS;
+    const vars = VARS;
+    const nameMax = NAME_MAX;
     const end = bytes.length;
     // '$' and DEL are rare: native searches over the chunk find them, not a test per byte.
     let dollar = nextIndex(bytes, 36, from);
@@ -326,7 +336,7 @@ export class PlistExpander {
         const w = view.getInt32(i, true);
         const z = w ^ 0x0a0a0a0a;
         if (((z - 0x01010101) & ~z & 0x80808080) !== 0) break;
-        h = (Math.imul(h, HASH_BASE) + w) | 0;
+        h = (Math.imul(h, 0x01000193) + w) | 0;
         odd |= (w - 0x20202020) | w;
         // Bytes that are '.' or '/' ((b | 1) === '/'), as an exact zero-byte mask.
         const q = (w | 0x01010101) ^ 0x2f2f2f2f;
@@ -337,7 +347,7 @@ export class PlistExpander {
       for (; i < end; i++) {
         const c = bytes[i]!;
         if (c === 10) break;
-        h = (Math.imul(h, HASH_BASE) + c) | 0;
+        h = (Math.imul(h, 0x01000193) + c) | 0;
         odd |= (c - 32) | c;
         const ds = (c | 1) === 47 ? 0x80 : 0;
         pairs |= ds & prevDs;
@@ -346,17 +356,17 @@ export class PlistExpander {
       let fp = fingerprint(h, i - s);
       if (dollar < i) {
         // A multiarch token ends in 'ARCHSUFFIX}'; a line without one has only other variables.
-        if (arch < i) fp = TOKENS;
-        else fp |= VARS;
+        if (arch < i) fp = tokens;
+        else fp |= vars;
         dollar = nextIndex(bytes, 36, i);
       }
       if (arch < i) arch = nextIndex(bytes, ARCH_TAIL, i);
       // Paths the line check must see: '.' first, '/' last, '//', '/.' or '..' inside,
       // a control byte or DEL, or a line long enough to hold a component over NAME_MAX.
-      if (odd & 0x80808080 || i - s > NAME_MAX || (pairs !== 0 && hasOddPair(bytes, s, i))) fp = SPECIAL;
-      if (i > s && (bytes[s] === 46 || bytes[i - 1] === 47)) fp = SPECIAL;
+      if (odd & 0x80808080 || i - s > nameMax || (pairs !== 0 && hasOddPair(bytes, s, i))) fp = special;
+      if (i > s && (bytes[s] === 46 || bytes[i - 1] === 47)) fp = special;
       if (del < i) {
-        fp = SPECIAL;
+        fp = special;
         del = nextIndex(bytes, 127, i);
       }
       if (k === this.lineEnd.length) this.growLines();

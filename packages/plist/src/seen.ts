@@ -32,9 +32,9 @@ export function hashBytes(bytes: Uint8Array, s: number, e: number): number {
   let i = s;
   for (; i + 4 <= e; i += 4) {
     const w = bytes[i]! | (bytes[i + 1]! << 8) | (bytes[i + 2]! << 16) | (bytes[i + 3]! << 24);
-    h = (Math.imul(h, HASH_BASE) + w) | 0;
+    h = (Math.imul(h, 0x01000193) + w) | 0; // HASH_BASE
   }
-  for (; i < e; i++) h = (Math.imul(h, HASH_BASE) + bytes[i]!) | 0;
+  for (; i < e; i++) h = (Math.imul(h, 0x01000193) + bytes[i]!) | 0;
   return h;
 }
 
@@ -42,8 +42,9 @@ export function hashBytes(bytes: Uint8Array, s: number, e: number): number {
 export function hashView(view: DataView, s: number, e: number): number {
   let h = 0;
   let i = s;
-  for (; i + 4 <= e; i += 4) h = (Math.imul(h, HASH_BASE) + view.getInt32(i, true)) | 0;
-  for (; i < e; i++) h = (Math.imul(h, HASH_BASE) + view.getUint8(i)) | 0;
+  // HASH_BASE as a literal (see PlistExpander.scanLines).
+  for (; i + 4 <= e; i += 4) h = (Math.imul(h, 0x01000193) + view.getInt32(i, true)) | 0;
+  for (; i < e; i++) h = (Math.imul(h, 0x01000193) + view.getUint8(i)) | 0;
   return h;
 }
 
@@ -141,7 +142,7 @@ export class SeenLines {
     const { table, shift } = this;
     let x = 0;
     // Variant bits in `fps` mark kinds of line (see `PlistExpander.scanLines`), not the key.
-    for (let k = 0; k < n; k++) x |= table[2 * home(fps[k]! & ~VARIANT_BITS, shift)]!;
+    for (let k = 0; k < n; k++) x |= table[2 * home(fps[k]! & ~0xf, shift)]!;
     this.touched |= x;
   }
 
@@ -153,7 +154,8 @@ export class SeenLines {
     for (;;) {
       const w = table[2 * i]!;
       if (w === 0) break;
-      if ((w & ~VARIANT_BITS) === fp && this.equals(table[2 * i + 1]!, bytes, s, len)) {
+      // ~VARIANT_BITS as a literal (see PlistExpander.scanLines).
+      if ((w & ~0xf) === fp && this.equals(table[2 * i + 1]!, bytes, s, len)) {
         table[2 * i] = w | variants;
         this.matchedRef = table[2 * i + 1]!;
         return w & VARIANT_BITS;
