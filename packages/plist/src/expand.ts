@@ -469,10 +469,15 @@ export class PlistExpander {
   private addVarBytes(bytes: Buffer, view: DataView, s: number, e: number, fp: number, file: string, line: number, out: ByteOutput, ref: number): boolean {
     if (!this.literalVars) return false;
     // Every '${' the substitution finds has its '}' (it fails on the first that has none: the last one tells).
-    const open = bytes.lastIndexOf(OPEN_VAR, e - 2);
-    if (open >= s) {
-      const close = bytes.indexOf(125, open + 2);
-      if (close < 0 || close >= e) return false;
+    // From the end: a '}' must come before (after, in the line) any '${'. A byte loop: lines are short.
+    let closed = false;
+    for (let i = e - 1; i > s; i--) {
+      const c = bytes[i]!;
+      if (c === 125) closed = true;
+      else if (c === 123 && bytes[i - 1] === 36) {
+        if (!closed) return false;
+        break;
+      }
     }
     return this.addPlainBytes(bytes, view, s, e, fp, file, line, out, ref);
   }
@@ -780,8 +785,6 @@ function nextIndex(bytes: Buffer, what: number | Buffer, from: number): number {
 }
 
 const EMPTY_VALUES: readonly Buffer[] = [Buffer.alloc(0), Buffer.alloc(0), Buffer.alloc(0)];
-
-const OPEN_VAR = Buffer.from('${');
 
 /** Which multiarch token starts at `bytes[i]` (TOKEN_BIN, 1 = lib, TOKEN_INC), or -1. */
 function tokenAt(bytes: Uint8Array, i: number, e: number): number {
