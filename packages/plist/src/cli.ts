@@ -1,4 +1,5 @@
 import { writeSync } from 'node:fs';
+import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { InputError, formatHelp, runMain } from '@mkpkg/platform';
 import { expandTree } from './batch.ts';
 import { checkTree } from './check.ts';
@@ -20,7 +21,7 @@ const USAGE =
   'Without options it reads the environment plist-multiarch.awk reads (_MULTIARCH, USE_MULTIARCH,\n' +
   'MULTIARCH_ABIS, MULTIARCH_DIRS_bin, ..., BINARCHSUFFIX_64, ...); options override it.';
 
-/** The options, for yargs and for the --help page printed without it. */
+/** The options: what parseCommandLine accepts and what --help lists. */
 const OPTIONS = {
   multiarch: { type: 'string', describe: 'what to split: bin, lib or "bin,lib" (replaces _MULTIARCH/USE_MULTIARCH)' },
   abis: { type: 'string', describe: 'ABIs in install order, e.g. "64 32"' },
@@ -39,29 +40,39 @@ const OPTIONS = {
   out: { type: 'string', describe: 'with -r: write each expansion to DIR/<category>/<package>/PLIST' },
 } as const;
 
+/** Options that may be given more than once. */
+const REPEATABLE: ReadonlySet<string> = new Set(['subst', 'plist-var']);
+
+/**
+ * OPTIONS as util.parseArgs takes them: a one-letter option's long alias
+ * (`-r`, `--recursive`) becomes an option of its own with that letter as its
+ * short form; `parseCommandLine` folds it back.
+ */
+const PARSE_OPTIONS = {
+  ...Object.fromEntries(
+    Object.entries(OPTIONS).flatMap(([name, o]) => {
+      const type = o.type;
+      const multiple = REPEATABLE.has(name);
+      const alias = 'alias' in o ? o.alias : undefined;
+      return alias === undefined ? [[name, { type, multiple }]] : [[name, { type, multiple }], [alias, { type, multiple, short: name }]];
+    }),
+  ),
+  help: { type: 'boolean' },
+} as const satisfies ParseArgsConfig['options'];
+
+/** Pairs of options that do not go together. */
+const CONFLICTS = [
+  ['check', 'fold'],
+  ['check', 'r'],
+  ['fold', 'r'],
+] as const;
+
 await runMain(PROG, async () => {
-  // --help alone is answered without loading yargs (a third of the start-up).
-  if (process.argv.length === 3 && process.argv[2] === '--help') {
+  const argv = parseCommandLine(process.argv.slice(2));
+  if (argv === 'help') {
     process.stdout.write(formatHelp({ prog: PROG, usage: USAGE, options: OPTIONS }));
     return 0;
   }
-  const { default: yargs } = await import('yargs');
-  const argv = await yargs(process.argv.slice(2))
-    .scriptName(PROG)
-    // The ESM build of yargs wraps in the middle of words; the lines are short enough unwrapped.
-    .wrap(null)
-    .usage(USAGE)
-    .options(OPTIONS)
-    .conflicts('check', ['fold', 'r'])
-    .conflicts('fold', 'r')
-    .strictOptions()
-    .fail((msg, err) => {
-      if (err) throw err;
-      throw new InputError(`${msg} (see ${PROG} --help)`);
-    })
-    .help()
-    .version(false)
-    .parseAsync();
 
   const opts = optionsFromEnv(process.env, {
     multiarch: argv.multiarch,
@@ -147,7 +158,37 @@ function writeBytes(bytes: Buffer): Promise<void> | void {
   return new Promise((resolve) => process.stdout.once('drain', resolve));
 }
 
-/** Repeatable options come as a string once and as an array when repeated. */
-function asList(v: string | string[] | undefined): string[] {
-  return v === undefined ? [] : Array.isArray(v) ? v : [v];
+/** Repeatable options: absent, or every value given. */
+function asList(v: string[] | undefined): string[] {
+  return v ?? [];
 }
+
+/**
+ * The command line, parsed with node's own util.parseArgs (yargs, which the
+ * other commands use, costs a fifth of this command's start-up, and a
+ * PLIST step runs it once per package); 'help' for --help anywhere.
+ */
+function parseCommandLine(args: string[]): CommandLine | 'help' {
+  const flag = (name: string): string => (name.length === 1 ? `-${name}` : `--${name}`);
+  let parsed;
+  try {
+    parsed = parseArgs({ args, allowPositionals: true, strict: true, options: PARSE_OPTIONS });
+  } catch (err) {
+    // parseArgs' own messages name the option; they say nothing about our --help.
+    throw new InputError(`${(err as Error).message.replace(/\. To specify a positional argument[^]*$/, '')} (see ${PROG} --help)`);
+  }
+  const v = parsed.values as Omit<CommandLine, '_'> & { help?: boolean; recursive?: string };
+  if (v.help) return 'help' as const;
+  if (v.recursive !== undefined) v.r ??= v.recursive;
+  for (const [a, b] of CONFLICTS) {
+    if (v[a] !== undefined && v[b] !== undefined) {
+      throw new InputError(`${flag(a)} and ${flag(b)} are mutually exclusive (see ${PROG} --help)`);
+    }
+  }
+  return { ...v, _: parsed.positionals };
+}
+
+/** The parsed command line: each option under its name in OPTIONS; `_` the operands. */
+type CommandLine = {
+  -readonly [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K]['type'] extends 'boolean' ? boolean : K extends 'subst' | 'plist-var' ? string[] : string;
+} & { _: string[] };

@@ -1,6 +1,6 @@
 import { type ArchSuffixes, NAME_MAX } from '@mkpkg/platform';
 import { type ExpandOptions, normalizeDir } from './options.ts';
-import { HASH_BASE, type KeyLog, SeenLines, VARIANT_BITS, fingerprint, hashBytes } from './seen.ts';
+import { type KeyLog, SeenLines, VARIANT_BITS, fingerprint, hashView } from './seen.ts';
 import { ARCH_TOKENS, Substituter } from './subst.ts';
 import { checkRelativePath, mayBeUnsafePath, nulError, parseLine } from './syntax.ts';
 
@@ -36,6 +36,8 @@ interface AutoDir {
   /** The same prefixes as UTF-8 bytes, for `addBytes`. */
   readonly prefixBytes: Buffer;
   readonly abiPrefixBytes: readonly Buffer[];
+  /** The same as little-endian words (see `Prefix`), for `addPlainBytes`. */
+  readonly abiPrefixWords: readonly Prefix[];
   readonly skipBytes: readonly Buffer[];
   /** Bytes the prefixes add to one line's outputs at most. */
   readonly extraBytes: number;
@@ -89,8 +91,16 @@ export class PlistExpander {
   private readonly tokenAt = new Int32Array(64);
   private readonly tokOut = new Int32Array(5 * 16);
   private readonly linkPrefixBytes: Buffer;
+  private readonly linkPrefixWords: Prefix;
   /** Whether a byte can start a line in an automatic dir (a quick no for most lines). */
   private readonly dirStart = new Uint8Array(256);
+  private readonly log: KeyLog | undefined;
+  /** Whether repeats of earlier input may be skipped (`skipRepeat`): a log that compares, and no PLIST_SUBST or PLIST_VARS. */
+  private readonly repeatable: boolean;
+  /** No PLIST_SUBST or PLIST_VARS: every `${VAR}` but the multiarch tokens stays as written (see `addVarBytes`). */
+  private readonly literalVars: boolean;
+  /** Where in the input log the input after the last line may repeat, or -1 (see `skipRepeat`). */
+  private runRef = -1;
 
   /**
    * `expectedLines`: a guess of the output size, so the de-dup table is
@@ -99,6 +109,9 @@ export class PlistExpander {
    */
   constructor(opts: ExpandOptions, expectedLines = 0, log?: KeyLog) {
     this.seen = new SeenLines(expectedLines, log);
+    this.log = log;
+    this.literalVars = Object.keys(opts.subst).length === 0 && Object.keys(opts.plistVars).length === 0;
+    this.repeatable = log?.sameAs !== undefined && this.literalVars;
     this.subst = new Substituter(opts.subst, opts.plistVars);
     const ma = opts.multiarch;
     this.enabled = ma.enabled;
@@ -124,6 +137,7 @@ export class PlistExpander {
             link: kind === 'bin',
             prefixBytes: Buffer.from(`${d}/`),
             abiPrefixBytes,
+            abiPrefixWords: abiPrefixBytes.map(prefixWords),
             skipBytes: skipList.map((p) => Buffer.from(p)),
             extraBytes: abiPrefixBytes.reduce((a, b) => a + b.length, 0) + Buffer.byteLength(`@link ${opts.linkSource} `),
           };
@@ -138,6 +152,7 @@ export class PlistExpander {
     for (const d of this.dirs) this.dirStart[d.prefixBytes[0]!] = 1;
     this.linkPrefix = `@link ${opts.linkSource} `;
     this.linkPrefixBytes = Buffer.from(this.linkPrefix);
+    this.linkPrefixWords = prefixWords(this.linkPrefixBytes);
     this.tokenValues = this.suffixes.map((x) => [x.bin, x.lib, x.inc].map((v) => Buffer.from(v)));
     this.tokenValuesPlain = this.tokenValues.every((vs) => vs.every((v) => !v.includes(36) && !v.includes(125)));
     this.maxTokenGrowth = Math.max(0, ...this.tokenValues.flat().map((v) => v.length));
@@ -154,91 +169,204 @@ export class PlistExpander {
    * de-dup table. `ref` is where `bytes` starts in the input log, or -1.
    */
   addBytes(bytes: Buffer, file: string, first: number, out: ByteOutput, ref = -1): number {
+    const skips = ref >= 0 && this.repeatable;
+    let s = 0;
+    let skipped = 0;
+    if (skips && this.runRef >= 0) {
+      // The chunk may go on repeating earlier input (a PLIST repeated over itself).
+      s = this.skipRepeat(bytes, 0);
+      if (s > 0) skipped = this.countRepeated(bytes, 0, s);
+      if (s > bytes.length) return skipped;
+    }
     const view = viewOf(bytes);
-    const n = this.scanLines(bytes, view);
+    const n = this.scanLines(bytes, view, s);
     const { lineEnd, lineFp } = this;
+    // Module constants as locals (see scanLines).
+    const special = SPECIAL;
+    const tokens = TOKENS;
+    const vars = VARS;
     // Pass 2: expand, line by line, with the table slots already on their way into the cache.
     this.seen.touch(lineFp, n);
-    let s = 0;
     for (let k = 0; k < n; k++) {
       const e = lineEnd[k]!;
       const fp = lineFp[k]!;
+      this.runRef = -1;
       if (e > s) {
+        const kind = fp & 0xf; // VARIANT_BITS
         const done =
-          fp === SPECIAL ? false
-          : fp === TOKENS ? this.addTokenBytes(bytes, s, e, file, first + k, out)
-          : this.addPlainBytes(bytes, view, s, e, fp, file, first + k, out, ref < 0 ? -1 : ref + s);
-        if (!done) this.addLine(bytes.toString('utf8', s, e), file, first + k, out);
+          kind === special ? false
+          : kind === vars ? this.addVarBytes(bytes, view, s, e, fp & ~VARIANT_BITS, file, first + skipped + k, out, ref < 0 ? -1 : ref + s)
+          : kind === tokens ? this.addTokenBytes(bytes, s, e, file, first + skipped + k, out)
+          : this.addPlainBytes(bytes, view, s, e, fp, file, first + skipped + k, out, ref < 0 ? -1 : ref + s);
+        if (!done) this.addLine(bytes.toString('utf8', s, e), file, first + skipped + k, out);
       }
       s = e + 1;
+      // A line printed before, read back from the input: the lines after it may repeat too.
+      if (skips && this.runRef >= 0 && k + 1 < n) {
+        const to = this.skipRepeat(bytes, s);
+        if (to > s) {
+          // Lines k+1 … j-1 end before `to`: all repeats, already scanned.
+          let j = k + 1;
+          for (; j < n && lineEnd[j]! < to; j++) {
+            if (lineEnd[j]! > (j === k + 1 ? s : lineEnd[j - 1]! + 1)) this.repeated();
+          }
+          k = j - 1;
+          s = to;
+        }
+      }
     }
-    return n;
+    return skipped + n;
+  }
+
+  /**
+   * Repeats of earlier input cost a comparison, not a line's work each.
+   * Expanding a line a second time prints nothing and changes nothing but
+   * the duplicate count, whatever came between: every output it has was
+   * recorded the first time. So when a line is a duplicate of a key read
+   * back from the input at `ref`, and the bytes that follow it equal the
+   * bytes that followed that key's line, those lines are all duplicates: the
+   * input log compares them natively (`KeyLog.sameAs`) and they are only
+   * counted. Lines that could expand to nothing (a blank line, or, with
+   * PLIST_SUBST or PLIST_VARS given, a line of variables) are not
+   * duplicates: the first kind is counted apart, and with the second this
+   * is off (`repeatable`). Only after the duplicates reported one by one.
+   * Returns where the repeat ends in `bytes` (a line start, or
+   * `bytes.length + 1` when it takes the chunk's last line too, as if a
+   * newline followed the chunk), or `s`.
+   */
+  private skipRepeat(bytes: Buffer, s: number): number {
+    if (this.duplicates < DUPLICATE_WARNINGS) return s;
+    const log = this.log!;
+    const len = bytes.length;
+    const same = log.sameAs!(this.runRef, bytes, s, len);
+    let end: number;
+    // The last line repeats too if the earlier one ended there (a newline; or the end of its file, which `read` does not cross).
+    if (same === len - s && log.read(this.runRef + same, this.oneByte, 1) === 1 && this.oneByte[0] === 10) end = len + 1;
+    else {
+      if (same === 0) return s;
+      end = bytes.lastIndexOf(10, s + same - 1) + 1;
+      if (end <= s) return s;
+    }
+    this.runRef += end - s;
+    return end;
+  }
+
+  private readonly oneByte = new Uint8Array(1);
+
+  /**
+   * Counts the repeated lines from `s` (a line start) up to `e` (the next
+   * line's start, or `bytes.length + 1`) as duplicates, blank ones apart;
+   * returns how many lines. Four bytes a step: the exact zero-byte test on
+   * the word xor '\n\n\n\n' marks newlines, and a newline after a newline
+   * ends a blank line.
+   */
+  private countRepeated(bytes: Buffer, s: number, e: number): number {
+    const view = viewOf(bytes);
+    const to = Math.min(e, bytes.length);
+    let lines = 0;
+    let blank = 0;
+    // Bit 7: the byte before is a newline (a line starts at s).
+    let prev = 0x80;
+    let i = s;
+    for (; i + 4 <= to; i += 4) {
+      const z = view.getInt32(i, true) ^ 0x0a0a0a0a;
+      const t = ~(((z & 0x7f7f7f7f) + 0x7f7f7f7f) | z) & 0x80808080;
+      if (t !== 0) {
+        lines += Math.imul(t >>> 7, 0x01010101) >>> 24;
+        const pairs = ((t << 8) | prev) & t;
+        if (pairs !== 0) blank += Math.imul(pairs >>> 7, 0x01010101) >>> 24;
+      }
+      prev = (t >>> 24) & 0x80;
+    }
+    for (; i < to; i++) {
+      const nl = bytes[i] === 10 ? 0x80 : 0;
+      lines += nl >>> 7;
+      blank += (nl & prev) >>> 7;
+      prev = nl;
+    }
+    // The chunk's last line, which has no newline in the chunk.
+    if (e > bytes.length) {
+      lines++;
+      blank += prev >>> 7;
+    }
+    this.duplicates += lines - blank;
+    return lines;
+  }
+
+  /** One more duplicate line, past those reported one by one. */
+  private repeated(): void {
+    this.duplicates++;
   }
 
   /**
    * Pass 1 of `addBytes`: where each line of `bytes` ends (`lineEnd`) and its
-   * table fingerprint, or TOKENS for a line with '$', or SPECIAL for a line
+   * table fingerprint (with VARS or'ed in for a line with a '$' but no
+   * 'ARCHSUFFIX}'), or TOKENS for a line with both, or SPECIAL for a line
    * the byte path cannot take ('..', a multi-byte character) (`lineFp`);
    * returns the count.
    */
-  private scanLines(bytes: Buffer, view: DataView): number {
+  private scanLines(bytes: Buffer, view: DataView, from: number): number {
+    // Module constants as locals (and HASH_BASE, 0x01000193, as a literal): the bundle makes them
+    // variables, which optimized code would load and check on every use, in the word loop too.
+    const special = SPECIAL;
+    const tokens = TOKENS;
+    const vars = VARS;
+    const nameMax = NAME_MAX;
     const end = bytes.length;
-    // '$' and '..' are rare: native searches over the chunk find them, not a test per byte.
-    let dollar = nextIndex(bytes, 36, 0);
-    let dots = nextIndex(bytes, DOTS, 0);
-    // '/.' and '//' (a '.' or empty component, or a dotfile) are as rare.
-    let slashDot = nextIndex(bytes, SLASH_DOT, 0);
-    let slashes = nextIndex(bytes, SLASHES, 0);
-    let del = nextIndex(bytes, 127, 0);
+    // '$' and DEL are rare: native searches over the chunk find them, not a test per byte.
+    let dollar = nextIndex(bytes, 36, from);
+    let arch = nextIndex(bytes, ARCH_TAIL, from);
+    let del = nextIndex(bytes, 127, from);
     let k = 0;
-    let s = 0;
+    let s = from;
     for (;;) {
       let i = s;
       let h = 0;
-      let high = 0;
+      // Bit 7 of a byte set: a control byte or one of 0x80 and up (which
+      // the path check, or the string path, must see): a has-less-than test
+      // whose borrow can only mark the neighbour of a byte already marked.
+      let odd = 0;
+      // Bit 7 of a byte set: a '.' or '/' right after another ('//', '/.',
+      // '..': paths the check must see; or a harmless './', told apart below).
+      let pairs = 0;
+      let prevDs = 0;
       // Four bytes a step while none is a newline (the word test is the
       // classic has-a-zero-byte one, on the word xor '\n\n\n\n'); then bytes.
-      // Control bytes (tab, …) go to the path check: one has-less-than test per word.
-      let ctl = 0;
       for (; i + 4 <= end; i += 4) {
         const w = view.getInt32(i, true);
         const z = w ^ 0x0a0a0a0a;
         if (((z - 0x01010101) & ~z & 0x80808080) !== 0) break;
-        h = (Math.imul(h, HASH_BASE) + w) | 0;
-        high |= w;
-        ctl |= (w - 0x20202020) & ~w & 0x80808080;
+        h = (Math.imul(h, 0x01000193) + w) | 0;
+        odd |= (w - 0x20202020) | w;
+        // Bytes that are '.' or '/' ((b | 1) === '/'), as an exact zero-byte mask.
+        const q = (w | 0x01010101) ^ 0x2f2f2f2f;
+        const ds = ~(((q & 0x7f7f7f7f) + 0x7f7f7f7f) | q) & 0x80808080;
+        pairs |= ((ds << 8) | prevDs) & ds;
+        prevDs = ds >>> 24;
       }
       for (; i < end; i++) {
         const c = bytes[i]!;
         if (c === 10) break;
-        h = (Math.imul(h, HASH_BASE) + c) | 0;
-        high |= c;
-        if (c < 32 || c === 127) ctl = 1;
+        h = (Math.imul(h, 0x01000193) + c) | 0;
+        odd |= (c - 32) | c;
+        const ds = (c | 1) === 47 ? 0x80 : 0;
+        pairs |= ds & prevDs;
+        prevDs = ds;
       }
       let fp = fingerprint(h, i - s);
       if (dollar < i) {
-        fp = TOKENS;
+        // A multiarch token ends in 'ARCHSUFFIX}'; a line without one has only other variables.
+        if (arch < i) fp = tokens;
+        else fp |= vars;
         dollar = nextIndex(bytes, 36, i);
       }
-      if (high & 0x80808080) fp = SPECIAL;
-      if (dots < i) {
-        fp = SPECIAL;
-        dots = nextIndex(bytes, DOTS, i);
-      }
-      // Paths the line check must see: '.' first, '/' last, '/.' or '//' inside.
-      if (slashDot < i) {
-        fp = SPECIAL;
-        slashDot = nextIndex(bytes, SLASH_DOT, i);
-      }
-      if (slashes < i) {
-        fp = SPECIAL;
-        slashes = nextIndex(bytes, SLASHES, i);
-      }
-      if (i > s && (bytes[s] === 46 || bytes[i - 1] === 47)) fp = SPECIAL;
-      // A control byte, DEL (rare: a native search), or a line long enough to hold a component over NAME_MAX.
-      if (ctl !== 0 || i - s > NAME_MAX) fp = SPECIAL;
+      if (arch < i) arch = nextIndex(bytes, ARCH_TAIL, i);
+      // Paths the line check must see: '.' first, '/' last, '//', '/.' or '..' inside,
+      // a control byte or DEL, or a line long enough to hold a component over NAME_MAX.
+      if (odd & 0x80808080 || i - s > nameMax || (pairs !== 0 && hasOddPair(bytes, s, i))) fp = special;
+      if (i > s && (bytes[s] === 46 || bytes[i - 1] === 47)) fp = special;
       if (del < i) {
-        fp = SPECIAL;
+        fp = special;
         del = nextIndex(bytes, 127, i);
       }
       if (k === this.lineEnd.length) this.growLines();
@@ -280,10 +408,12 @@ export class PlistExpander {
       if (d === ABI_DIR) return false;
     }
     if (d === NO_DIR) {
-      if (this.seen.markFingerprint(fp, len, PLAIN, bytes, s, ref) & PLAIN) this.duplicate(this.duplicates < DUPLICATE_WARNINGS ? latin1(bytes, s, e) : '', file, line);
-      else {
-        out.reserve(len + 1);
-        out.len = copyLine(view, s, e, out.view, out.len);
+      if (this.seen.markFingerprint(fp, len, PLAIN, bytes, s, ref) & PLAIN) {
+        this.duplicate(this.duplicates < DUPLICATE_WARNINGS ? latin1(bytes, s, e) : '', file, line);
+        this.repeatFrom(len);
+      } else {
+        out.reserve(len + 1 + COPY_SLACK);
+        out.len = copyAsciiLine(view, s, e, out.view, out.len);
       }
       return true;
     }
@@ -291,7 +421,7 @@ export class PlistExpander {
     const seen = this.seen.markFingerprint(fp, len, dir.allBits, bytes, s, ref);
     const rest = s + dir.prefixBytes.length;
     const n = dir.abiPrefixBytes.length;
-    out.reserve(dir.extraBytes + (n + 1) * (len + 1));
+    out.reserve(dir.extraBytes + (n + 1) * (len + 1) + COPY_SLACK);
     const dst = out.view;
     let o = out.len;
     // Only the first reported duplicate's text is built (see DUPLICATE_WARNINGS).
@@ -303,23 +433,53 @@ export class PlistExpander {
       if ((seen | printed) & bit) {
         if (dup === undefined && seen & bit) dup = report ? dir.abiPrefixes[i] + latin1(bytes, rest, e) : '';
       } else {
-        const p = dir.abiPrefixBytes[i]!;
-        o = copyBytes(p, 0, p.length, out.buf, o);
-        o = copyLine(view, rest, e, dst, o);
+        o = putPrefix(dir.abiPrefixWords[i]!, dst, o);
+        o = copyAsciiLine(view, rest, e, dst, o);
         printed |= bit;
       }
     }
     if (dir.link) {
       if (seen & LINK) dup ??= report ? this.linkPrefix + latin1(bytes, s, e) : '';
       else {
-        const p = this.linkPrefixBytes;
-        o = copyBytes(p, 0, p.length, out.buf, o);
-        o = copyLine(view, s, e, dst, o);
+        o = putPrefix(this.linkPrefixWords, dst, o);
+        o = copyAsciiLine(view, s, e, dst, o);
       }
     }
     out.len = o;
     if (dup !== undefined) this.duplicate(dup, file, line);
+    if ((seen & dir.allBits) === dir.allBits) this.repeatFrom(len);
     return true;
+  }
+
+  /** After a line printed before in full, whose key is `len` bytes: where the input that followed that key goes on (see `skipRepeat`). */
+  private repeatFrom(len: number): void {
+    const at = this.seen.matchedRef;
+    if (at >= 0) this.runRef = at + len + 1;
+  }
+
+  /**
+   * `add` for an ASCII line `bytes[s, e)` with a '$' but no multiarch token
+   * (no 'ARCHSUFFIX}'), whose fingerprint is `fp`
+   * (`${PKGMANDIR}/man1/x.1`, `${PYSITELIB}/x.py`, `@comment $NetBSD$`):
+   * without PLIST_SUBST and PLIST_VARS, substitution leaves such a line as
+   * it is, so it is a plain line (`addPlainBytes`), which most `${VAR}` lines
+   * of pkgsrc PLISTs are. False when substitution could change it or fail
+   * (an unterminated `${`): then `add` says what it does.
+   */
+  private addVarBytes(bytes: Buffer, view: DataView, s: number, e: number, fp: number, file: string, line: number, out: ByteOutput, ref: number): boolean {
+    if (!this.literalVars) return false;
+    // Every '${' the substitution finds has its '}' (it fails on the first that has none: the last one tells).
+    // From the end: a '}' must come before (after, in the line) any '${'. A byte loop: lines are short.
+    let closed = false;
+    for (let i = e - 1; i > s; i--) {
+      const c = bytes[i]!;
+      if (c === 125) closed = true;
+      else if (c === 123 && bytes[i - 1] === 36) {
+        if (!closed) return false;
+        break;
+      }
+    }
+    return this.addPlainBytes(bytes, view, s, e, fp, file, line, out, ref);
   }
 
   /**
@@ -402,7 +562,7 @@ export class PlistExpander {
       const ks = o[j + 2]!;
       const ke = o[j + 3]!;
       const bit = o[j + 4]!;
-      if (this.seen.mark(hashBytes(w, ks, ke), ke - ks, bit, w, ks, -1) & bit) {
+      if (this.seen.mark(hashView(this.tokView, ks, ke), ke - ks, bit, w, ks, -1) & bit) {
         if (dup < 0) dup = j;
         continue;
       }
@@ -606,14 +766,14 @@ const ABI_DIR = -2;
 const COMMENT = Buffer.from('@comment ');
 const PKGDIR = Buffer.from('@pkgdir ');
 
-const DOTS = Buffer.from('..');
-const SLASH_DOT = Buffer.from('/.');
-const SLASHES = Buffer.from('//');
 // Not fingerprints (those have the variant bits clear): what `addBytes` does with a line instead.
 /** The line goes to `add`. */
 const SPECIAL = VARIANT_BITS;
-/** The line has a '$': `addTokenBytes` if it holds only multiarch tokens, else `add`. */
+/** The line has a '$' and 'ARCHSUFFIX}': `addTokenBytes` if it holds only multiarch tokens, else `add`. */
 const TOKENS = 7;
+/** Or'ed into the fingerprint of a line with a '$' but no multiarch token: `addVarBytes`. */
+const VARS = 1;
+const ARCH_TAIL = Buffer.from('ARCHSUFFIX}');
 const TOKEN_BYTES = [ARCH_TOKENS.bin, ARCH_TOKENS.lib, ARCH_TOKENS.inc].map((t) => Buffer.from(t));
 const TOKEN_BIN = 0;
 const TOKEN_INC = 2;
@@ -658,6 +818,16 @@ function putOutput(o: Int32Array, k: number, os: number, oe: number, ks: number,
   o[k + 3] = ke;
   o[k + 4] = bit;
   return k + 5;
+}
+
+/** Whether `b[s, e)` holds '//', '/.' or '..'. */
+function hasOddPair(b: Uint8Array, s: number, e: number): boolean {
+  for (let i = s + 1; i < e; i++) {
+    const c = b[i]!;
+    const before = b[i - 1]!;
+    if ((before === 47 && (c === 47 || c === 46)) || (before === 46 && c === 46)) return true;
+  }
+  return false;
 }
 
 function hasDots(b: Uint8Array, s: number, e: number): boolean {
@@ -732,6 +902,53 @@ function copyView(src: DataView, s: number, e: number, dst: DataView, o: number)
 function copyBytes(src: Uint8Array, s: number, e: number, dst: Uint8Array, o: number): number {
   for (let i = s; i < e; i++) dst[o++] = src[i]!;
   return o;
+}
+
+/**
+ * A constant prefix as little-endian 32-bit words, the last one padded:
+ * `putPrefix` stores whole words, and what it writes past the prefix is
+ * overwritten by the line that follows (the caller reserves COPY_SLACK).
+ */
+interface Prefix {
+  readonly words: Int32Array;
+  readonly length: number;
+}
+
+/** Bytes `putPrefix` and `copyAsciiLine` may write past what they return. */
+const COPY_SLACK = 8;
+
+function prefixWords(bytes: Uint8Array): Prefix {
+  const padded = new Uint8Array(Math.ceil(bytes.length / 4) * 4);
+  padded.set(bytes);
+  const view = viewOf(padded);
+  return { words: Int32Array.from({ length: padded.length / 4 }, (_, i) => view.getInt32(4 * i, true)), length: bytes.length };
+}
+
+/** Writes a prefix at `o`; returns its end. */
+function putPrefix(p: Prefix, dst: DataView, o: number): number {
+  const w = p.words;
+  for (let q = 0; q < w.length; q++) dst.setInt32(o + 4 * q, w[q]!, true);
+  return o + p.length;
+}
+
+/**
+ * `copyLine` for a line of printable ASCII (0x20–0x7e, as the byte path
+ * takes them), eight bytes a step through float64 loads and stores: eight
+ * such bytes are always a normal double (the top byte keeps the exponent
+ * off both all-ones and zero), never a NaN or a denormal, so the bits move
+ * unchanged.
+ */
+function copyAsciiLine(src: DataView, s: number, e: number, dst: DataView, o: number): number {
+  let i = s;
+  for (; i + 8 <= e; i += 8, o += 8) dst.setFloat64(o, src.getFloat64(i, true), true);
+  if (i + 4 <= e) {
+    dst.setInt32(o, src.getInt32(i, true), true);
+    i += 4;
+    o += 4;
+  }
+  for (; i < e; i++) dst.setUint8(o++, src.getUint8(i));
+  dst.setUint8(o, 10);
+  return o + 1;
 }
 
 /** `copyView` and a newline. */

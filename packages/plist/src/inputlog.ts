@@ -114,6 +114,42 @@ export class InputLog implements KeyLog {
     return true;
   }
 
+  sameAs(ref: number, bytes: Uint8Array, s: number, e: number): number {
+    const p = this.partOf(ref);
+    if (ref < p.base || ref >= p.end) return 0;
+    // A line starts at `ref`: its file starts there, or a newline is before it.
+    if (ref > p.base && (this.read(ref - 1, this.oneByte, 1) !== 1 || this.oneByte[0] !== 10)) return 0;
+    const limit = Math.min(e - s, p.end - ref);
+    const cached = this.cache.bytes;
+    let done = 0;
+    // Short first: a repeat is often only a line or two long.
+    let step = 256;
+    while (done < limit) {
+      const pos = p.at + (ref - p.base) + done;
+      const n = Math.min(step, limit - done, CACHE_BLOCK - (pos % CACHE_BLOCK));
+      const c = this.cache.get(p.fd, pos, n);
+      if (c < 0) break;
+      const at = s + done;
+      if (cached.compare(bytes, at, at + n, c, c + n) !== 0) {
+        // The longest equal prefix within these n bytes, halving natively, then by bytes.
+        let lo = 0;
+        let hi = n;
+        while (hi - lo > 32) {
+          const mid = (lo + hi) >>> 1;
+          if (cached.compare(bytes, at + lo, at + mid, c + lo, c + mid) === 0) lo = mid;
+          else hi = mid;
+        }
+        while (lo < hi && cached[c + lo] === bytes[at + lo]) lo++;
+        return done + lo;
+      }
+      done += n;
+      step = Math.min(4 * step, CACHE_BLOCK);
+    }
+    return done;
+  }
+
+  private readonly oneByte = new Uint8Array(1);
+
   private partOf(ref: number): Part {
     const parts = this.parts;
     let k = parts.length - 1;
@@ -150,7 +186,7 @@ const CACHE_BLOCKS = 16;
  * appended to), so a whole block never goes stale.
  */
 class ReadCache {
-  readonly bytes = new Uint8Array(CACHE_BLOCK * CACHE_BLOCKS);
+  readonly bytes = Buffer.alloc(CACHE_BLOCK * CACHE_BLOCKS);
   private readonly fds = new Int32Array(CACHE_BLOCKS).fill(-1);
   private readonly starts = new Float64Array(CACHE_BLOCKS).fill(-1);
 

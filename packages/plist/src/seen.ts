@@ -32,9 +32,19 @@ export function hashBytes(bytes: Uint8Array, s: number, e: number): number {
   let i = s;
   for (; i + 4 <= e; i += 4) {
     const w = bytes[i]! | (bytes[i + 1]! << 8) | (bytes[i + 2]! << 16) | (bytes[i + 3]! << 24);
-    h = (Math.imul(h, HASH_BASE) + w) | 0;
+    h = (Math.imul(h, 0x01000193) + w) | 0; // HASH_BASE
   }
-  for (; i < e; i++) h = (Math.imul(h, HASH_BASE) + bytes[i]!) | 0;
+  for (; i < e; i++) h = (Math.imul(h, 0x01000193) + bytes[i]!) | 0;
+  return h;
+}
+
+/** `hashBytes` through a DataView: a word a load. */
+export function hashView(view: DataView, s: number, e: number): number {
+  let h = 0;
+  let i = s;
+  // HASH_BASE as a literal (see PlistExpander.scanLines).
+  for (; i + 4 <= e; i += 4) h = (Math.imul(h, 0x01000193) + view.getInt32(i, true)) | 0;
+  for (; i < e; i++) h = (Math.imul(h, 0x01000193) + view.getUint8(i)) | 0;
   return h;
 }
 
@@ -48,6 +58,12 @@ export interface KeyLog {
   read(ref: number, into: Uint8Array, n: number): number;
   /** Optionally, whether the line at `ref` is `bytes[s, s + len)` without a copy; undefined: use `read`. */
   lineEquals?(ref: number, bytes: Uint8Array, s: number, len: number): boolean | undefined;
+  /**
+   * Optionally, how many bytes of `bytes[s, e)` are the same as the input
+   * from `ref` on, within the file holding `ref`; 0 unless `ref` starts a
+   * line (see `PlistExpander.skipRepeat`). May stop short of the longest match.
+   */
+  sameAs?(ref: number, bytes: Uint8Array, s: number, e: number): number;
 }
 
 /** Largest reference a slot can hold; keys later in the input are copied instead. */
@@ -74,6 +90,8 @@ export class SeenLines {
   private readBack: Uint8Array = new Uint8Array(256);
   /** See `touch`. */
   touched = 0;
+  /** The reference of the key the last `markFingerprint` found already there (>= 0: where it is in the log). */
+  matchedRef = -1;
 
   /**
    * `expected`: a guess of how many keys will be added, to size the table
@@ -123,7 +141,8 @@ export class SeenLines {
   touch(fps: Int32Array, n: number): void {
     const { table, shift } = this;
     let x = 0;
-    for (let k = 0; k < n; k++) x |= table[2 * home(fps[k]!, shift)]!;
+    // Variant bits in `fps` mark kinds of line (see `PlistExpander.scanLines`), not the key.
+    for (let k = 0; k < n; k++) x |= table[2 * home(fps[k]! & ~0xf, shift)]!;
     this.touched |= x;
   }
 
@@ -135,8 +154,10 @@ export class SeenLines {
     for (;;) {
       const w = table[2 * i]!;
       if (w === 0) break;
-      if ((w & ~VARIANT_BITS) === fp && this.equals(table[2 * i + 1]!, bytes, s, len)) {
+      // ~VARIANT_BITS as a literal (see PlistExpander.scanLines).
+      if ((w & ~0xf) === fp && this.equals(table[2 * i + 1]!, bytes, s, len)) {
         table[2 * i] = w | variants;
+        this.matchedRef = table[2 * i + 1]!;
         return w & VARIANT_BITS;
       }
       i = (i + 1) & mask;
@@ -242,7 +263,11 @@ class KeyArena {
       v = Math.floor(v / 128);
     }
     A[p++] = v;
-    for (let i = 0; i < n; i++) A[p++] = bytes[s + i]!;
+    // A native copy once the key is longer than a few words.
+    if (n > 24) {
+      A.set(bytes.subarray(s, s + n), p);
+      p += n;
+    } else for (let i = 0; i < n; i++) A[p++] = bytes[s + i]!;
     this.end += p - first;
     this.size += p - first;
     return off;

@@ -40,7 +40,8 @@ describe('byte path equals string path', () => {
     const heads = ['bin/', 'sbin/', 'lib/', 'lib/svc/', 'share/', 'include/', 'bin/amd64/', 'bin/i86/', 'lib/amd64/', 'lib/i86/',
       'bin${BINARCHSUFFIX}/', 'lib${LIBARCHSUFFIX}/', 'include${INCARCHSUFFIX}/', '@comment bin/', '@comment ', '@pkgdir lib/',
       '@pkgdir ', '@link lib/isaexec bin/', '@pkgdir lib${LIBARCHSUFFIX}/', 'libexec/', 'bin/sub/', 'lib/amd64/amd64/', 'bint/',
-      'bin', 'lib', 'share/é/', 'b.in/', 'lib/..x/', '@exec echo ', ''];
+      'bin', 'lib', 'share/é/', 'b.in/', 'lib/..x/', '@exec echo ', '', '${PKGMANDIR}/', 'bin/${V}', '${PLIST.x}lib/',
+      '@comment $NetBSD$ ', 'share/$x/', '${A}${B}/', 'lib/${X}${LIBARCHSUFFIX}/'];
     // No empty tail: a path ending in '/' is bad input, and most inputs should expand.
     const tails = ['a', 'b', 'c', 'd/e', 'amd64/f', 'i86/g', 'ü', 'x.y', 'x..y', '.dot'];
     const platforms = platformVariants();
@@ -49,7 +50,9 @@ describe('byte path equals string path', () => {
     let expanded = 0;
     for (const platform of platforms) {
       for (const multiarch of scopes) {
-        const opts = sunos({ platform, multiarch, binDirs: ['bin', 'sbin', 'bin/sub'] });
+        // Without and with substitutions (which turn off the byte path for `${VAR}` lines).
+        const subst: Record<string, string> = platform === platforms[1] ? { PKGMANDIR: 'man', V: '' } : {};
+        const opts = sunos({ platform, multiarch, binDirs: ['bin', 'sbin', 'bin/sub'], subst });
         for (let round = 0; round < 10; round++) {
           const input = Array.from({ length: 60 }, () => pick(heads) + pick(tails)).join('\n') + (round % 2 ? '\n' : '');
           const want = await outcome(async () => viaLines(input, opts));
@@ -68,6 +71,22 @@ describe('byte path equals string path', () => {
       const input = `bin/a\nshare/b\n${bad}\nshare/c\n`;
       expect(() => viaLines(input, opts)).toThrow(/^P:3: /);
       await expect(viaBytes(input, opts, 1 << 16)).rejects.toThrow(/^P:3: /);
+    }
+  });
+});
+
+describe('lines the path check must see, at every position in a word', () => {
+  it("finds '//', '/.', '..' (and lets './' pass) wherever they fall, as the string path does", async () => {
+    const opts = sunos();
+    for (const pattern of ['//', '/.', '..', './', '/./', '/../', 'a.b', '\t', '\x7f']) {
+      for (let pad = 0; pad < 9; pad++) {
+        for (const head of ['share/', 'bin/', 'lib/']) {
+          const line = `${head}${'x'.repeat(pad)}${pattern}y${'z'.repeat(pad % 3)}`;
+          const input = `share/first\n${line}\nshare/last\n`;
+          const want = await outcome(async () => viaLines(input, opts));
+          expect(await outcome(() => viaBytes(input, opts, 1 << 16))).toEqual(want);
+        }
+      }
     }
   });
 });

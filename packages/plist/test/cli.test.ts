@@ -100,6 +100,26 @@ describe('every option on the command line', () => {
     expect(r.stdout).toBe('bin/amd64/cmd0\n');
     expect(r.stderr).toBe('');
   });
+  it('takes --recursive for -r, repeated --subst, and operands that look like numbers as names', () => {
+    const r = runCli(['--opsys', 'SunOS', '--multiarch', 'bin', '--recursive', path.join(fixtures, 'tree/sysutils')]);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/1 packages, 4 lines, 0 errors\n$/);
+    const s = runCli(['--opsys', 'SunOS', '--multiarch', 'bin', '--subst', 'A=x', '--subst=B=y', '-'], { input: 'bin/${A}${B}\n' });
+    expect(lines(s.stdout)).toEqual(['bin/amd64/xy', 'bin/i86/xy', '@link lib/isaexec bin/xy']);
+    // An operand is a file name as written ('0123' is not the number 123).
+    const d = tempDir();
+    writeFileSync(path.join(d, '0123'), 'share/x\n');
+    const n = spawnSync(process.execPath, [path.join(repoRoot, 'packages/plist/bin/plist-expand.mjs'), '--opsys', 'SunOS', '0123'], { cwd: d, encoding: 'utf8' });
+    expect(n.stdout).toBe('share/x\n');
+  });
+  it('refuses unknown options and missing values with exit 2 and a pointer to --help', () => {
+    const u = runCli(['--bogus']);
+    expect(u.status).toBe(2);
+    expect(u.stderr).toBe("plist-expand: Unknown option '--bogus' (see plist-expand --help)\n");
+    const m = runCli(['-r']);
+    expect(m.status).toBe(2);
+    expect(m.stderr).toMatch(/^plist-expand: Option '-r, --recursive <value>' argument missing \(see plist-expand --help\)\n$/);
+  });
   it('refuses flags that do not go together', () => {
     expect(runCli(['--json']).stderr).toContain('--json goes with --check');
     expect(runCli(['--out', 'some-dir']).stderr).toContain('--out goes with -r TREE');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { readLineBatches } from '../src/index.ts';
-import { type KeyLog, SeenLines, hashBytes } from '../src/seen.ts';
+import { type KeyLog, SeenLines, hashBytes, hashView } from '../src/seen.ts';
 
 async function readAll(chunks: (string | Buffer)[], file = 'P'): Promise<{ lines: string[]; numbers: number[]; warnings: string[] }> {
   const warnings: string[] = [];
@@ -57,6 +57,8 @@ describe('line hash and de-dup table', () => {
       // Stored from a string; found from bytes at an odd offset (the words start at the key, not the buffer).
       const b = Buffer.from(`@@@${k}`);
       expect(seen.mark(hashBytes(b, 3, b.length), b.length - 3, 2, b, 3, -1)).toBe(1);
+      // The same hash through a DataView (the token lines' keys).
+      expect(hashView(new DataView(b.buffer, b.byteOffset, b.length), 3, b.length)).toBe(hashBytes(b, 3, b.length));
     }
     expect(seen.size).toBe(samples.length);
   });
