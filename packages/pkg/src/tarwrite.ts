@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import fs from 'node:fs';
 import type { Writable } from 'node:stream';
 import { Header, Pax, type HeaderData } from 'tar';
+import { openStaged } from './stagedfile.ts';
 
 /**
  * Writes a tar stream entry by entry into `out`, honouring back-pressure.
@@ -11,10 +12,16 @@ import { Header, Pax, type HeaderData } from 'tar';
  * members that are not files on disk.
  */
 const CHUNK = 256 * 1024;
+/** Read buffers at most (each is in the compressor's hands until it calls back). */
+const POOL = 4;
+/** Padding and the end of the archive; only ever read (the compressors copy what they are given). */
+const ZEROS = Buffer.alloc(1024);
 
 export class TarWriter {
   #written = 0;
   readonly #pool: Buffer[] = [];
+  #made = 0;
+  readonly #waiting: Array<(b: Buffer) => void> = [];
   constructor(private readonly out: Writable) {}
 
   get bytes(): number { return this.#written; }
@@ -49,38 +56,61 @@ export class TarWriter {
    * Read buffers come from a small pool and go back to it once the
    * compressor has taken them, so memory stays flat whatever the tree size
    * (fresh buffers per chunk left the garbage collector hundreds of MB behind).
+   * Reads are synchronous: from the page cache they cost less than a promise
+   * round trip, and the compressor works on its own threads meanwhile.
    */
   async addFile(h: HeaderData & { size: number }, file: string): Promise<void> {
     await this.#header(h);
-    const fh = await fs.promises.open(file, 'r');
+    const fd = openStaged(file);
     let n = 0;
     try {
       for (;;) {
-        const buf = this.#pool.pop() ?? Buffer.allocUnsafe(CHUNK);
-        const want = Math.min(CHUNK, h.size - n + 1);
-        const { bytesRead } = await fh.read(buf, 0, want, null);
-        if (bytesRead === 0) { this.#pool.push(buf); break; }
-        n += bytesRead;
-        if (n > h.size) break;
-        this.#written += bytesRead;
-        const ok = this.out.write(buf.subarray(0, bytesRead), () => this.#pool.push(buf));
+        const buf = await this.#buffer();
+        const got = fs.readSync(fd, buf, 0, Math.min(CHUNK, h.size - n + 1), null);
+        if (got === 0) { this.#give(buf); break; }
+        n += got;
+        if (n > h.size) { this.#give(buf); break; }
+        this.#written += got;
+        const ok = this.out.write(buf.subarray(0, got), () => this.#give(buf));
         if (!ok) await drainOrError(this.out);
       }
     } finally {
-      await fh.close();
+      fs.closeSync(fd);
     }
     if (n !== h.size) throw new Error(`${h.path}: the file changed while it was being packed (${n > h.size ? 'now larger than' : `${n} bytes, not`} ${h.size} bytes)`);
     await this.#pad(n);
   }
 
+  /**
+   * A read buffer: from the pool, else a new one while fewer than POOL
+   * exist, else the next one the stream gives back. A stream that takes
+   * data synchronously still calls back on a later tick, so without the
+   * bound a file read in a loop would get a new buffer per chunk.
+   */
+  #buffer(): Buffer | Promise<Buffer> {
+    const b = this.#pool.pop();
+    if (b !== undefined) return b;
+    if (this.#made < POOL) {
+      this.#made++;
+      return Buffer.allocUnsafe(CHUNK);
+    }
+    return new Promise((resolve) => this.#waiting.push(resolve));
+  }
+
+  #give(buf: Buffer): void {
+    const w = this.#waiting.shift();
+    if (w) w(buf);
+    else this.#pool.push(buf);
+  }
+
   async #pad(n: number): Promise<void> {
     const r = n % 512;
-    if (r !== 0) await this.#write(Buffer.alloc(512 - r));
+    if (r !== 0) await this.#write(ZEROS.subarray(0, 512 - r));
   }
 
   /** The two zero blocks that end an archive. */
   async finish(): Promise<void> {
-    await this.#write(Buffer.alloc(1024));
+    await this.#write(ZEROS);
   }
 }
 
