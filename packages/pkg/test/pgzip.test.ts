@@ -31,15 +31,16 @@ function text(bytes: number, seed: number): Buffer {
   return out;
 }
 
-async function gzipThrough(data: Buffer, blockSize: number, file: string): Promise<void> {
+async function gzipThrough(data: Buffer, blockSize: number, file: string, o: { parallel?: number; maxBlocks?: number } = { parallel: 3 }): Promise<ParallelGzip> {
   const fd = fs.openSync(file, 'w');
   try {
-    const z = new ParallelGzip(fd, { level: 6, blockSize, parallel: 3 });
+    const z = new ParallelGzip(fd, { level: 6, blockSize, ...o });
     const done = new Promise<void>((res, rej) => { z.on('finish', res); z.on('error', rej); });
     // Writes of odd sizes, so blocks are cut across writes.
     for (let o = 0; o < data.length; o += 77_777) if (!z.write(data.subarray(o, o + 77_777))) await new Promise((r) => z.once('drain', r));
     z.end();
     await done;
+    return z;
   } finally {
     fs.closeSync(fd);
   }
@@ -68,6 +69,25 @@ describe('parallel gzip', () => {
     const repeats = Buffer.concat([crypto.randomBytes(48 * 1024), x, x, x, x, x]);
     await gzipThrough(repeats, 64 * 1024, path.join(d, 'repeats.gz'));
     expect(fs.statSync(path.join(d, 'repeats.gz')).size).toBeLessThan(64 * 1024 + 4000);
+  });
+
+  it('holds at most maxBlocks blocks, and writes the same bytes however many are deflated at once', async () => {
+    const d = tmpdir('pgzip-bound');
+    // Text, then random data (a block far larger compressed than the one before it: zlib's output outgrows its buffer), then text.
+    const data = Buffer.concat([text(700_000, 7), crypto.randomBytes(300_000), text(500_001, 8)]);
+    const runs = [{ parallel: 1, maxBlocks: 1 }, { parallel: 2 }, { parallel: 3, maxBlocks: 5 }, { parallel: 4, maxBlocks: 4 }];
+    const outputs: Buffer[] = [];
+    for (const [i, o] of runs.entries()) {
+      const file = path.join(d, `run${i}.gz`);
+      const z = await gzipThrough(data, 64 * 1024, file, o);
+      const bound = Math.max(o.parallel, o.maxBlocks ?? o.parallel + 2);
+      expect(z.highWater).toBeGreaterThanOrEqual(1);
+      expect(z.highWater).toBeLessThanOrEqual(bound);
+      outputs.push(fs.readFileSync(file));
+    }
+    for (const out of outputs) expect(out.equals(outputs[0] as Buffer)).toBe(true);
+    expect(zlib.gunzipSync(outputs[0] as Buffer).equals(data)).toBe(true);
+    execFileSync('gzip', ['-t', path.join(d, 'run0.gz')]);
   });
 
   it('once destroyed, writes nothing more to its descriptor after it has closed', async () => {
