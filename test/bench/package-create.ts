@@ -15,8 +15,10 @@
  * Both sides compress with gzip level 6 (gzip's default, which `tar -z`
  * uses). Each round runs tar first, then mkpkg, so the page cache is warm
  * for both; each runs under /usr/bin/time, so the peak RSS is that
- * process's own (mkpkg's node, no loader in between). The compiled command
- * is built before the first round, so no round pays for a build.
+ * process's own: mkpkg is packages/mkpkg/bin/mkpkg, the command users run
+ * (its sh front end execs node in the same process; no TypeScript loader).
+ * The compiled command is built before the first round, so no round pays
+ * for a build.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
@@ -26,7 +28,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const mkpkg = path.join(root, 'packages/mkpkg/bin/mkpkg.mjs');
+const mkpkg = path.join(root, 'packages/mkpkg/bin/mkpkg');
 const textMiB = Number(process.argv[2] ?? 282);
 const mixedMiB = Number(process.argv[3] ?? 300);
 const rounds = Number(process.argv[4] ?? 3);
@@ -177,9 +179,9 @@ function generateMixed(stage: string, totalMiB: number): string[] {
 interface Sample { seconds: number; cpu: number; rssMiB: number }
 
 /** Runs a command under /usr/bin/time (stdout discarded): wall time, user + sys CPU of it and its threads, its peak RSS. */
-function timed(cmd: string, args: string[], env: NodeJS.ProcessEnv): Sample {
+function timed(cmd: string, args: string[], env: NodeJS.ProcessEnv, cwd: string): Sample {
   const t0 = process.hrtime.bigint();
-  const r = spawnSync('/usr/bin/time', ['-f', 'MAXRSS %M CPU %U %S', cmd, ...args], { encoding: 'utf8', env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const r = spawnSync('/usr/bin/time', ['-f', 'MAXRSS %M CPU %U %S', cmd, ...args], { encoding: 'utf8', env, cwd, stdio: ['ignore', 'ignore', 'pipe'] });
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   if (r.error) throw new Error(`cannot run /usr/bin/time (${r.error.message}): install it (Debian: apt-get install time)`);
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
@@ -207,12 +209,12 @@ function compare(name: string, totalMiB: number, generate: (stage: string, total
     const pkg = path.join(tmp, 'out', 'bench-1.0.tgz');
     const base = path.join(tmp, 'base.tgz');
     const env = { ...process.env, SOURCE_DATE_EPOCH: '1700000000' };
-    const create = [mkpkg, 'create', '-o', pkg, '--name', 'bench-1.0', '--prefix', '/opt/local', '--stage', stage,
+    const create = ['create', '-o', pkg, '--name', 'bench-1.0', '--prefix', '/opt/local', '--stage', stage,
       '--plist', plistFile, '--comment', 'package creation benchmark', '--descr', path.join(tmp, 'DESCR')];
     const runs: Array<{ tar: Sample; mk: Sample }> = [];
     for (let r = 0; r < rounds; r++) {
-      const tar = timed('tar', ['-czf', base, '-C', stage, '.'], env);
-      const mk = timed(process.execPath, create, env);
+      const tar = timed('tar', ['-czf', base, '-C', stage, '.'], env, tmp);
+      const mk = timed(mkpkg, create, env, tmp);
       runs.push({ tar, mk });
       // CPU time (user + sys, all threads) does not depend on the load; wall time does.
       console.log(`  run ${r + 1}: tar -czf ${tar.seconds.toFixed(2)} s (CPU ${tar.cpu.toFixed(2)} s); mkpkg create ${mk.seconds.toFixed(2)} s ` +
