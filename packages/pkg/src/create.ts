@@ -95,7 +95,8 @@ async function stagePass(stageDir: string, files: readonly Extract<PlistEntry, {
       if (size !== st.size) {
         throw new UserError(`${f.path} in the stage changed while it was being packed (${size} bytes, not ${st.size})`, { where });
       }
-      md5Of.set(f.path, md5);
+      // Only the first name of a hard-linked file is looked up later.
+      if (st.nlink > 1) md5Of.set(f.path, md5);
       out.push({ kind: 'file', path: f.path, size, mode, mtime, md5 });
       hashed += size;
       if (hashed >= YIELD_EVERY) {
