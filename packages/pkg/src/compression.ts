@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import { finished, pipeline } from 'node:stream/promises';
+import { finished } from 'node:stream/promises';
 import { PassThrough, type Readable, type Transform, type Writable, Duplex } from 'node:stream';
 import zlib from 'node:zlib';
 import { UserError } from '@mkpkg/platform';
@@ -67,9 +67,10 @@ export function compressTo(c: Compression, fd: number, what: string): Sink {
     const z = new ParallelGzip(fd, { level: GZIP_LEVEL });
     return { input: z, done: finished(z) };
   }
-  const z = new PassThrough();
+  // Straight to the file: a write's callback comes once the bytes are written, so the tar writer
+  // can reuse its read buffer then (through a PassThrough it came while the chunk still waited to be read).
   const out = fs.createWriteStream('', { fd, autoClose: false });
-  return { input: z, done: pipeline(z, out) };
+  return { input: out, done: finished(out) };
 }
 
 /** Guesses the compression of a package from its first bytes. */

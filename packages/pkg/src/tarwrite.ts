@@ -6,6 +6,9 @@ import { openStaged } from './stagedfile.ts';
 
 /**
  * Writes a tar stream entry by entry into `out`, honouring back-pressure.
+ * `out` must be done with a chunk when it calls a write back (it copies it,
+ * or it is written): the read buffer is reused then. A PassThrough is not
+ * (it calls back while the chunk waits to be read).
  * node-tar encodes every header (ustar, with a pax extended header only when
  * a field does not fit, as libarchive's "pax restricted" does); we drive the
  * order and the normalised ownership ourselves, which Pack cannot do for
