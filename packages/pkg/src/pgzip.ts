@@ -29,7 +29,7 @@ export interface ParallelGzipOptions {
   level: number;
   /** Uncompressed bytes per block. */
   blockSize?: number;
-  /** Blocks being deflated at once; default one per core. */
+  /** Blocks being deflated at once; default one per core, leaving one of libuv's pool threads to the file reads and writes. */
   parallel?: number;
   /** Sealed blocks not yet written (waiting, deflating or deflated); default `parallel` + 2. */
   maxBlocks?: number;
@@ -92,7 +92,7 @@ export class ParallelGzip extends Writable {
     this.#fd = fd;
     this.#level = o.level;
     this.#blockSize = blockSize;
-    this.#parallel = Math.max(1, o.parallel ?? os.availableParallelism());
+    this.#parallel = Math.max(1, o.parallel ?? defaultParallel());
     this.#maxBlocks = Math.max(this.#parallel, o.maxBlocks ?? this.#parallel + 2);
     this.#lastCompressed = blockSize;
     this.#block = this.#newBlock();
@@ -245,6 +245,17 @@ export class ParallelGzip extends Writable {
       });
     }
   }
+}
+
+/**
+ * One deflater per core, but fewer than libuv's thread pool has threads
+ * (UV_THREADPOOL_SIZE, default 4): deflates queued beyond the pool would
+ * only wait in it, holding memory, and the package file's writes would
+ * wait behind them.
+ */
+function defaultParallel(): number {
+  const pool = Number(process.env.UV_THREADPOOL_SIZE) || 4;
+  return Math.max(1, Math.min(os.availableParallelism(), pool - 1));
 }
 
 async function writeAll(fd: number, buf: Buffer): Promise<void> {
