@@ -14,6 +14,8 @@ function tempName(file: string): string {
 export interface AtomicWriteOptions {
   /** Exact mode of the result (applied after the umask narrowed it). */
   mode?: number;
+  /** Access and modification time of the result (seconds since the epoch), set before it gets its name. */
+  mtime?: number;
 }
 
 export async function writeFileAtomic(file: string, data: string | Uint8Array, o: AtomicWriteOptions = {}): Promise<void> {
@@ -21,6 +23,7 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array, o
   try {
     await fs.promises.writeFile(tmp, data, o.mode === undefined ? {} : { mode: o.mode });
     if (o.mode !== undefined) await fs.promises.chmod(tmp, o.mode);
+    if (o.mtime !== undefined) await fs.promises.utimes(tmp, o.mtime, o.mtime);
     await fs.promises.rename(tmp, file);
   } catch (err) {
     await fs.promises.rm(tmp, { force: true });
@@ -34,6 +37,7 @@ export function writeFileAtomicSync(file: string, data: string | Uint8Array, o: 
   try {
     fs.writeFileSync(tmp, data, o.mode === undefined ? {} : { mode: o.mode });
     if (o.mode !== undefined) fs.chmodSync(tmp, o.mode);
+    if (o.mtime !== undefined) fs.utimesSync(tmp, o.mtime, o.mtime);
     fs.renameSync(tmp, file);
   } catch (err) {
     fs.rmSync(tmp, { force: true });

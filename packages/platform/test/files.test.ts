@@ -24,6 +24,16 @@ describe('writeFileAtomic', () => {
     expect(fs.readdirSync(dir).filter((n) => n.endsWith('.tmp'))).toEqual([]);
   });
 
+  it.each([
+    ['async', writeFileAtomic],
+    ['sync', writeFileAtomicSync],
+  ] as const)('%s: the result carries the mtime asked for, in the past', async (_, write) => {
+    const f = path.join(dir, `dated-${_}`);
+    const when = Math.floor(Date.now() / 1000) - 3600;
+    await write(f, 'x\n', { mtime: when });
+    expect(fs.statSync(f).mtimeMs).toBe(when * 1000);
+  });
+
   it('keeps the old file and removes the temporary when the rename fails', async () => {
     const target = path.join(dir, 'a-directory');
     fs.mkdirSync(path.join(target, 'inside'), { recursive: true });

@@ -2,9 +2,10 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { writeFileAtomicSync } from '@mkpkg/platform';
 import { Cookies } from '../cookies.ts';
 import { isPublished, packageFile, stagePackageFile } from '../package.ts';
-import type { PackageDir } from '../pkgdir.ts';
+import { type PackageDir, watchedUnchanged } from '../pkgdir.ts';
 
 /**
  * The up-to-date record, ${WRKDIR}/.mkpkg-uptodate: what lets bin/mkpkg, a
@@ -109,7 +110,7 @@ export async function writeRecord(p: PackageDir, req: RecordRequest): Promise<vo
     const since = Math.floor(Date.now() / 1000) - 1;
     const fresh = await req.reload();
     if (recordPath(fresh) !== file) return;
-    for (const [f, mtime] of Object.entries(fresh.watched)) if (mtimeMs(f) !== mtime) return;
+    if (!watchedUnchanged(fresh.watched)) return;
     const cookies = new Cookies(fresh);
     if (!cookies.done('package')) return;
     const staged = stagePackageFile(fresh);
@@ -133,14 +134,7 @@ export async function writeRecord(p: PackageDir, req: RecordRequest): Promise<vo
     const sums = await cksum(list);
     const text = formatRecord({ key: req.key, staged, ...(published !== undefined ? { published } : {}), say: req.say, dirs: [...dirs], files: list, sums });
     if (text === undefined) return;
-    const tmp = `${file}.${process.pid}.tmp`;
-    try {
-      fs.writeFileSync(tmp, text, { mode: 0o644 });
-      fs.utimesSync(tmp, since, since);
-      fs.renameSync(tmp, file);
-    } finally {
-      fs.rmSync(tmp, { force: true });
-    }
+    writeFileAtomicSync(file, text, { mode: 0o644, mtime: since });
   } catch {
     // No record: the next run starts Node and finds out for itself.
   }
@@ -152,14 +146,6 @@ async function cksum(files: readonly string[]): Promise<string[]> {
   const lines = stdout.replace(/\n$/, '').split('\n');
   if (lines.length !== files.length) throw new Error('cksum printed an unexpected number of lines');
   return lines;
-}
-
-function mtimeMs(f: string): number | undefined {
-  try {
-    return fs.statSync(f).mtimeMs;
-  } catch {
-    return undefined;
-  }
 }
 
 function isDir(f: string): boolean {
