@@ -236,14 +236,7 @@ function readVarsCache(file: string, key: string): Evaluated | undefined {
   } catch {
     return undefined;
   }
-  if (c.key !== key) return undefined;
-  for (const [f, mtime] of Object.entries(c.files)) {
-    try {
-      if (fs.statSync(f).mtimeMs !== mtime) return undefined;
-    } catch {
-      return undefined;
-    }
-  }
+  if (c.key !== key || !watchedUnchanged(c.files)) return undefined;
   if (!Array.isArray(c.abiCmdLine)) return undefined;
   return { vars: new Map(c.vars), abiVars: new Map(c.abiVars.map(([a, v]) => [a, new Map(v)])), abiCmdLine: new Map(c.abiCmdLine), watched: c.files };
 }
@@ -259,6 +252,18 @@ function writeVarsCache(file: string, key: string, { vars, abiVars, abiCmdLine, 
   } catch {
     // A cache that cannot be written costs time, never correctness.
   }
+}
+
+/** Every watched path still has the mtime it had when the variables were evaluated. */
+export function watchedUnchanged(watched: Readonly<Record<string, number>>): boolean {
+  for (const [f, mtime] of Object.entries(watched)) {
+    try {
+      if (fs.statSync(f).mtimeMs !== mtime) return false;
+    } catch {
+      return false;
+    }
+  }
+  return true;
 }
 
 /** The glue tests for PLIST*, MESSAGE and files/smf by existence: their directories' mtimes, where they exist. */
