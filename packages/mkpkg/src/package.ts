@@ -3,7 +3,7 @@ import path from 'node:path';
 import { InputError, bestMatch, machineArch, splitList } from '@mkpkg/platform';
 import { type PackageDir, dependPatterns, get } from './pkgdir.ts';
 import { type Note, destdirOf, lazy, prefixOf } from './workdir.ts';
-import { addWithDependencies } from './depends/install.ts';
+import { addWithDependencies, installedNames } from './depends/install.ts';
 import { contentsDepLines, installSite, readRecord } from './depends/resolve.ts';
 import { filesBelow } from './filesbelow.ts';
 
@@ -112,10 +112,8 @@ export function publishPackage(p: PackageDir, note: Note): void {
  * up-to-date check calls a package stale when these are not the packages
  * it would build against now.
  */
-export async function buildDependencyLines(p: PackageDir): Promise<string[]> {
+function buildDependencyLines(p: PackageDir, installedFor: (pattern: string) => string | undefined): string[] {
   const patterns = splitList(get(p.vars, 'ALL_DEPENDS')).map((d) => d.replace(/:[^:]*$/, ''));
-  if (patterns.length === 0) return [];
-  const installedFor = await installedMatcher(p);
   const names = patterns.map(installedFor).filter((n): n is string => n !== undefined);
   return [...new Set(names)].map((n) => `@blddep ${n}`);
 }
@@ -123,8 +121,7 @@ export async function buildDependencyLines(p: PackageDir): Promise<string[]> {
 /** The installed package (in PKG_DBDIR) that best matches a pattern, if any. */
 async function installedMatcher(p: PackageDir): Promise<(pattern: string) => string | undefined> {
   const pkgdb = get(p.vars, 'PKG_DBDIR');
-  if (!pkgdb || !fs.existsSync(pkgdb)) return () => undefined;
-  const installed = await (await lazy.pkg()).installedPackages({ pkgdb });
+  const installed = pkgdb ? await installedNames(pkgdb) : [];
   return (pattern) => bestMatch(pattern, installed);
 }
 
@@ -135,8 +132,9 @@ async function installedMatcher(p: PackageDir): Promise<(pattern: string) => str
  * among the run-time ones, then @blddep for what else ALL_DEPENDS names.
  */
 async function dependencyLines(p: PackageDir, pkgdeps: readonly string[]): Promise<string[]> {
-  const mine = contentsDepLines(readRecord(p), [...new Set(pkgdeps)], await installedMatcher(p));
-  return [...mine, ...(await buildDependencyLines(p)).filter((l) => !mine.includes(l))];
+  const installedFor = await installedMatcher(p);
+  const mine = contentsDepLines(readRecord(p), [...new Set(pkgdeps)], installedFor);
+  return [...mine, ...buildDependencyLines(p, installedFor).filter((l) => !mine.includes(l))];
 }
 
 /**
