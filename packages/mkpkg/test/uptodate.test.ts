@@ -117,6 +117,13 @@ describe('a re-run with the package up to date', () => {
     const r = await front(['-C', pkg, ...ARGS], {}, root);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/package is up to date/);
+    // An empty DIR is the current directory, for the front end as for Node.
+    allowNode();
+    expect((await front(['-C', '', ...ARGS])).code).toBe(0);
+    forbidNode();
+    const empty = await front(['-C', '', ...ARGS]);
+    expect(empty.code, empty.stderr).toBe(0);
+    expect(empty.stderr).toMatch(/package is up to date/);
     await refresh();
   });
 });
