@@ -8,5 +8,7 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 300_000,
     pool: 'forks',
+    // The plist core (C compiled to WebAssembly) the sources load, current with its C.
+    globalSetup: ['test/global-setup.ts'],
   },
 });

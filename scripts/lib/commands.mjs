@@ -12,6 +12,7 @@
 // chunks beside the old ones and only the fixed-name entry files are
 // replaced (last), each atomically. A process that started from the old
 // entry still finds its old chunks (they are removed a day later).
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,6 +24,33 @@ const KEEP_UNUSED_MS = 24 * 3600 * 1000;
 
 /** Bundled CommonJS dependencies (cli-progress, …) call require(); ESM output has none of its own. */
 const BANNER = "import { createRequire as __mkpkgCreateRequire } from 'node:module'; const require = __mkpkgCreateRequire(import.meta.url);";
+
+/**
+ * WebAssembly modules built from C in native/ by its Makefile, each read
+ * from beside the source that loads it. A bundle that includes that source
+ * gets a copy in its dist/, and is stale when one of the C sources changes.
+ */
+const WASM_MODULES = [
+  { loader: 'packages/plist/src/core.ts', file: 'plist-core.wasm', target: 'wasm', sources: ['native/plist-core', 'native/Makefile'] },
+];
+
+/** The files of `WASM_MODULES` entry `w`'s sources, relative to REPO. */
+function wasmSources(w) {
+  return w.sources.flatMap((s) => {
+    const abs = path.join(REPO, s);
+    return fs.statSync(abs).isDirectory() ? fs.readdirSync(abs).sort().map((n) => path.join(s, n)) : [s];
+  });
+}
+
+/** Builds `w` with make (which knows when it is current) and copies it into outDir. */
+function buildWasm(w, outDir) {
+  try {
+    execFileSync('make', ['-s', '-C', path.join(REPO, 'native'), w.target], { stdio: ['ignore', 'ignore', 'pipe'] });
+  } catch (err) {
+    throw new Error(`make -C native ${w.target} failed:\n${err.stderr?.toString().trim() ?? err.message}`);
+  }
+  writeAtomic(path.join(outDir, w.file), fs.readFileSync(path.join(REPO, 'native', 'build', w.file)));
+}
 
 /** The workspace packages (packages/*) that declare bins, with where each bin's source is. */
 export function workspaceCommands(repo = REPO) {
@@ -140,7 +168,11 @@ export async function buildPackage(entry, { outDir = path.join(entry.dir, 'dist'
   });
   fs.mkdirSync(outDir, { recursive: true });
   const entries = new Set(entry.bins.map((b) => path.join(outDir, `${b.name}.mjs`)));
-  const files = r.outputFiles.map((f) => f.path);
+  const bundled = new Set(Object.keys(r.metafile.inputs).map((i) => path.resolve(entry.dir, i)));
+  const wasm = WASM_MODULES.filter((w) => bundled.has(path.join(REPO, w.loader)));
+  // Before the entries: an entry never runs without the module it loads.
+  for (const w of wasm) buildWasm(w, outDir);
+  const files = [...r.outputFiles.map((f) => f.path), ...wasm.map((w) => path.join(outDir, w.file))];
   // Chunks first, entries last: an entry never refers to a chunk not yet there.
   for (const f of r.outputFiles.filter((o) => !entries.has(o.path))) writeAtomic(f.path, f.contents);
   // The entry's time is when the build started, so a source saved during the
@@ -154,7 +186,8 @@ export async function buildPackage(entry, { outDir = path.join(entry.dir, 'dist'
   const inputs = Object.keys(r.metafile.inputs)
     .filter((i) => !i.includes('node_modules/'))
     .map((i) => path.relative(entry.dir, path.resolve(entry.dir, i)))
-    .concat(fs.existsSync(path.join(entry.dir, 'package.json')) ? ['package.json'] : [], inWorkspace ? [path.relative(entry.dir, lockfile)] : []);
+    .concat(fs.existsSync(path.join(entry.dir, 'package.json')) ? ['package.json'] : [], inWorkspace ? [path.relative(entry.dir, lockfile)] : [])
+    .concat(wasm.flatMap((w) => wasmSources(w).map((f) => path.relative(entry.dir, path.join(REPO, f)))));
   writeAtomic(path.join(outDir, 'build.json'), `${JSON.stringify({ inputs: [...new Set(inputs)].sort() }, null, 1)}\n`);
   removeUnused(outDir, new Set([...files, path.join(outDir, 'build.json')]));
   return files.map((f) => path.relative(outDir, f));

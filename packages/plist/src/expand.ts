@@ -1,6 +1,7 @@
-import { type ArchSuffixes, NAME_MAX } from '@mkpkg/platform';
+import { type ArchSuffixes } from '@mkpkg/platform';
+import { ConfigWriter, type Core, DONE, FULL, NOMEM, PUNT, REPEAT, RUN_REPORT, RUN_SKIPS } from './core.ts';
 import { type ExpandOptions, normalizeDir } from './options.ts';
-import { type KeyLog, SeenLines, VARIANT_BITS, fingerprint, hashView } from './seen.ts';
+import { type KeyLog, SeenLines } from './seen.ts';
 import { ARCH_TOKENS, Substituter } from './subst.ts';
 import { checkRelativePath, mayBeUnsafePath, nulError, parseLine } from './syntax.ts';
 
@@ -33,14 +34,6 @@ interface AutoDir {
   /** `lib/svc/`, … : lines under these are not expanded. */
   readonly skips: readonly string[];
   readonly link: boolean;
-  /** The same prefixes as UTF-8 bytes, for `addBytes`. */
-  readonly prefixBytes: Buffer;
-  readonly abiPrefixBytes: readonly Buffer[];
-  /** The same as little-endian words (see `Prefix`), for `addPlainBytes`. */
-  readonly abiPrefixWords: readonly Prefix[];
-  readonly skipBytes: readonly Buffer[];
-  /** Bytes the prefixes add to one line's outputs at most. */
-  readonly extraBytes: number;
 }
 
 type Match =
@@ -52,24 +45,34 @@ type Match =
 const NONE: Match = { kind: 'none' };
 
 /**
- * Multiarch expansion of one package's PLIST lines (rules A–D of Joyent's
- * plist-multiarch.awk, with the fixes the package README lists). Feed lines in order with `add`; outputs are
- * appended to the caller's array. Holds the de-dup state, so one instance is
- * one package. No I/O.
- */
-/**
  * Duplicates reported one by one; the rest are only counted (`duplicateSummary`).
  * A PLIST repeated over itself has millions: a warning each would cost more
  * than the expansion and, on a slow stderr, unbounded memory.
  */
 export const DUPLICATE_WARNINGS = 10;
 
+/**
+ * Multiarch expansion of one package's PLIST lines (rules A–D of Joyent's
+ * plist-multiarch.awk, with the fixes the package README lists). Feed lines
+ * in order with `add` (strings) or `addBytes` (chunks of bytes); outputs are
+ * appended to the caller's output. Holds the de-dup state, so one instance
+ * is one package. No I/O.
+ *
+ * Two paths share one de-dup table. `add`, the string path, is the
+ * reference: every rule is written out there. `addBytes` hands a chunk to
+ * the core (native/plist-core/, C compiled to WebAssembly), which expands
+ * the lines that are plain ASCII paths, `${VAR}` lines that substitution
+ * leaves alone and lines with multiarch tokens (nearly all of a PLIST)
+ * without making a string, and hands every other line back to `add`. The
+ * tests hold the two paths to the same output and warnings.
+ */
 export class PlistExpander {
   readonly warnings: string[] = [];
   /** Duplicate lines dropped so far, reported or not. */
   duplicates = 0;
   private readonly subst: Substituter;
   private readonly seen: SeenLines;
+  private readonly core: Core;
   private readonly enabled: boolean;
   private readonly suffixes: readonly ArchSuffixes[];
   private readonly dirs: readonly AutoDir[];
@@ -78,27 +81,9 @@ export class PlistExpander {
   // Scratch space, reused for every line (no allocation on the hot path).
   private readonly pending: string[] = [];
   private readonly lineOut: string[] = [];
-  // Per line of the chunk in `addBytes`: where it ends, and its fingerprint or SPECIAL.
-  private lineEnd = new Int32Array(4096);
-  private lineFp = new Int32Array(4096);
-  // For `addTokenBytes`: each ABI's token values (bin, lib, inc) as bytes,
-  // whether none holds '$' or '}' (else a value could spell a token), scratch space.
-  private readonly tokenValues: readonly (readonly Buffer[])[];
-  private readonly tokenValuesPlain: boolean;
-  private readonly maxTokenGrowth: number;
-  private tokScratch = Buffer.allocUnsafe(1024);
-  private tokView = viewOf(this.tokScratch);
-  private readonly tokenAt = new Int32Array(64);
-  private readonly tokOut = new Int32Array(5 * 16);
-  private readonly linkPrefixBytes: Buffer;
-  private readonly linkPrefixWords: Prefix;
-  /** Whether a byte can start a line in an automatic dir (a quick no for most lines). */
-  private readonly dirStart = new Uint8Array(256);
   private readonly log: KeyLog | undefined;
   /** Whether repeats of earlier input may be skipped (`skipRepeat`): a log that compares, and no PLIST_SUBST or PLIST_VARS. */
   private readonly repeatable: boolean;
-  /** No PLIST_SUBST or PLIST_VARS: every `${VAR}` but the multiarch tokens stays as written (see `addVarBytes`). */
-  private readonly literalVars: boolean;
   /** Where in the input log the input after the last line may repeat, or -1 (see `skipRepeat`). */
   private runRef = -1;
 
@@ -108,10 +93,10 @@ export class PlistExpander {
    * de-dup table need not copy it (see `SeenLines`).
    */
   constructor(opts: ExpandOptions, expectedLines = 0, log?: KeyLog) {
-    this.seen = new SeenLines(expectedLines, log);
     this.log = log;
-    this.literalVars = Object.keys(opts.subst).length === 0 && Object.keys(opts.plistVars).length === 0;
-    this.repeatable = log?.sameAs !== undefined && this.literalVars;
+    // Without PLIST_SUBST and PLIST_VARS every `${VAR}` but the multiarch tokens stays as written.
+    const literalVars = Object.keys(opts.subst).length === 0 && Object.keys(opts.plistVars).length === 0;
+    this.repeatable = log?.sameAs !== undefined && literalVars;
     this.subst = new Substituter(opts.subst, opts.plistVars);
     const ma = opts.multiarch;
     this.enabled = ma.enabled;
@@ -124,8 +109,6 @@ export class PlistExpander {
           const abiPrefixes = this.suffixes.map((s) => `${d}${s[kind]}/`);
           const copyBits = abiPrefixes.map((p, i) => COPY[abiPrefixes.indexOf(p)] ?? COPY[i]!);
           const plain = abiPrefixes.indexOf(`${d}/`);
-          const skipList = skips.map(normalizeDir).filter((s) => s !== '').map((s) => `${s}/`);
-          const abiPrefixBytes = abiPrefixes.map((p) => Buffer.from(p));
           return {
             prefix: `${d}/`,
             abiPrefixes,
@@ -133,13 +116,8 @@ export class PlistExpander {
             allBits: copyBits.reduce((a, b) => a | b, 0) | (kind === 'bin' ? LINK : 0),
             suffixed: abiPrefixes.map((_, i) => i).filter((i) => abiPrefixes[i] !== `${d}/`),
             plainCopy: plain < 0 ? undefined : plain,
-            skips: skipList,
+            skips: skips.map(normalizeDir).filter((s) => s !== '').map((s) => `${s}/`),
             link: kind === 'bin',
-            prefixBytes: Buffer.from(`${d}/`),
-            abiPrefixBytes,
-            abiPrefixWords: abiPrefixBytes.map(prefixWords),
-            skipBytes: skipList.map((p) => Buffer.from(p)),
-            extraBytes: abiPrefixBytes.reduce((a, b) => a + b.length, 0) + Buffer.byteLength(`@link ${opts.linkSource} `),
           };
         });
     // Bin dirs before lib dirs (rule A runs first), then the most specific
@@ -149,73 +127,79 @@ export class PlistExpander {
     const byLength = (a: AutoDir, b: AutoDir) => b.prefix.length - a.prefix.length;
     this.dirs = [...bin.sort(byLength), ...lib.sort(byLength)];
     this.expandMatches = new Map(this.dirs.map((d) => [d, { kind: 'expand', dir: d }]));
-    for (const d of this.dirs) this.dirStart[d.prefixBytes[0]!] = 1;
     this.linkPrefix = `@link ${opts.linkSource} `;
-    this.linkPrefixBytes = Buffer.from(this.linkPrefix);
-    this.linkPrefixWords = prefixWords(this.linkPrefixBytes);
-    this.tokenValues = this.suffixes.map((x) => [x.bin, x.lib, x.inc].map((v) => Buffer.from(v)));
-    this.tokenValuesPlain = this.tokenValues.every((vs) => vs.every((v) => !v.includes(36) && !v.includes(125)));
-    this.maxTokenGrowth = Math.max(0, ...this.tokenValues.flat().map((v) => v.length));
+    this.seen = new SeenLines(expectedLines, log, this.coreConfig(literalVars));
+    this.core = this.seen.core;
+  }
+
+  /** What the core needs of the options (read by `px_init` in native/plist-core/expand.c). */
+  private coreConfig(literalVars: boolean): Uint8Array {
+    const w = new ConfigWriter().u32(this.suffixes.length).u32(this.enabled ? 1 : 0).u32(literalVars ? 1 : 0).bytes(this.linkPrefix);
+    for (const x of this.suffixes) w.bytes(x.bin).bytes(x.lib).bytes(x.inc);
+    w.u32(this.dirs.length);
+    for (const d of this.dirs) {
+      w.bytes(d.prefix).u32(d.link ? 1 : 0).u32(d.allBits).u32(d.plainCopy ?? -1);
+      d.abiPrefixes.forEach((p, i) => w.bytes(p).u32(d.copyBits[i]!));
+      w.u32(d.skips.length);
+      for (const k of d.skips) w.bytes(k);
+    }
+    return w.done();
   }
 
   /**
    * Expands the lines of `bytes` (UTF-8 without NUL or CR, lines separated by
    * '\n', no final newline) into `out`; returns the number of lines. This is
-   * `add` for a whole chunk: lines that are plain ASCII paths (no `${`, no
-   * `@`, no leading '/', no '..', not already under an ABI dir) — nearly all
-   * of a PLIST — are hashed, matched and copied as bytes without becoming
-   * strings, and so are most lines with multiarch tokens
-   * (`addTokenBytes`); every other line goes through `add`. All share one
-   * de-dup table. `ref` is where `bytes` starts in the input log, or -1.
+   * `add` for a whole chunk, run by the core, which hands back to `add` the
+   * lines it does not take. `ref` is where `bytes` starts in the input log,
+   * or -1.
    */
   addBytes(bytes: Buffer, file: string, first: number, out: ByteOutput, ref = -1): number {
     const skips = ref >= 0 && this.repeatable;
     let s = 0;
-    let skipped = 0;
+    let line = first;
     if (skips && this.runRef >= 0) {
       // The chunk may go on repeating earlier input (a PLIST repeated over itself).
       s = this.skipRepeat(bytes, 0);
-      if (s > 0) skipped = this.countRepeated(bytes, 0, s);
-      if (s > bytes.length) return skipped;
+      if (s > 0) line += this.countRepeated(bytes, 0, s);
+      if (s > bytes.length) return line - first;
     }
-    const view = viewOf(bytes);
-    const n = this.scanLines(bytes, view, s);
-    const { lineEnd, lineFp } = this;
-    // Module constants as locals (see scanLines).
-    const special = SPECIAL;
-    const tokens = TOKENS;
-    const vars = VARS;
-    // Pass 2: expand, line by line, with the table slots already on their way into the cache.
-    this.seen.touch(lineFp, n);
-    for (let k = 0; k < n; k++) {
-      const e = lineEnd[k]!;
-      const fp = lineFp[k]!;
-      this.runRef = -1;
-      if (e > s) {
-        const kind = fp & 0xf; // VARIANT_BITS
-        const done =
-          kind === special ? false
-          : kind === vars ? this.addVarBytes(bytes, view, s, e, fp & ~VARIANT_BITS, file, first + skipped + k, out, ref < 0 ? -1 : ref + s)
-          : kind === tokens ? this.addTokenBytes(bytes, s, e, file, first + skipped + k, out)
-          : this.addPlainBytes(bytes, view, s, e, fp, file, first + skipped + k, out, ref < 0 ? -1 : ref + s);
-        if (!done) this.addLine(bytes.toString('utf8', s, e), file, first + skipped + k, out);
-      }
-      s = e + 1;
-      // A line printed before, read back from the input: the lines after it may repeat too.
-      if (skips && this.runRef >= 0 && k + 1 < n) {
+    const core = this.core;
+    const take = (b: Uint8Array) => out.append(b);
+    core.load(bytes, ref);
+    this.runRef = -1;
+    for (;;) {
+      const flags = (this.duplicates < DUPLICATE_WARNINGS ? RUN_REPORT : 0) | (skips ? RUN_SKIPS : 0);
+      const status = core.run(s, line, flags);
+      core.takeOutput(take);
+      this.duplicates += core.takeDuplicates();
+      s = core.start;
+      line = core.line;
+      if (status === DONE) {
+        this.runRef = core.runRef;
+        return line - first;
+      } else if (status === PUNT) {
+        const e = core.end;
+        this.addLine(bytes.toString('utf8', s, e), file, line, out);
+        if (e >= bytes.length) return line + 1 - first;
+        s = e + 1;
+        line++;
+      } else if (status === REPEAT) {
+        // A line printed before, read back from the input: the lines after it may repeat too.
+        this.runRef = core.runRef;
         const to = this.skipRepeat(bytes, s);
         if (to > s) {
-          // Lines k+1 … j-1 end before `to`: all repeats, already scanned.
-          let j = k + 1;
-          for (; j < n && lineEnd[j]! < to; j++) {
-            if (lineEnd[j]! > (j === k + 1 ? s : lineEnd[j - 1]! + 1)) this.repeated();
-          }
-          k = j - 1;
+          line += this.countRepeated(bytes, s, to);
+          // To the chunk's end: the next chunk may go on repeating from where this one stopped.
+          if (to > bytes.length) return line - first;
           s = to;
         }
+        this.runRef = -1;
+      } else if (status === NOMEM) {
+        throw new RangeError('plist de-dup table: out of memory (more than 2 GiB of distinct lines)');
+      } else if (status !== FULL) {
+        throw new Error(`plist-core: unknown status ${status}`);
       }
     }
-    return skipped + n;
   }
 
   /**
@@ -296,309 +280,6 @@ export class PlistExpander {
   /** One more duplicate line, past those reported one by one. */
   private repeated(): void {
     this.duplicates++;
-  }
-
-  /**
-   * Pass 1 of `addBytes`: where each line of `bytes` ends (`lineEnd`) and its
-   * table fingerprint (with VARS or'ed in for a line with a '$' but no
-   * 'ARCHSUFFIX}'), or TOKENS for a line with both, or SPECIAL for a line
-   * the byte path cannot take ('..', a multi-byte character) (`lineFp`);
-   * returns the count.
-   */
-  private scanLines(bytes: Buffer, view: DataView, from: number): number {
-    // Module constants as locals (and HASH_BASE, 0x01000193, as a literal): the bundle makes them
-    // variables, which optimized code would load and check on every use, in the word loop too.
-    const special = SPECIAL;
-    const tokens = TOKENS;
-    const vars = VARS;
-    const nameMax = NAME_MAX;
-    const end = bytes.length;
-    // '$' and DEL are rare: native searches over the chunk find them, not a test per byte.
-    let dollar = nextIndex(bytes, 36, from);
-    let arch = nextIndex(bytes, ARCH_TAIL, from);
-    let del = nextIndex(bytes, 127, from);
-    let k = 0;
-    let s = from;
-    for (;;) {
-      let i = s;
-      let h = 0;
-      // Bit 7 of a byte set: a control byte or one of 0x80 and up (which
-      // the path check, or the string path, must see): a has-less-than test
-      // whose borrow can only mark the neighbour of a byte already marked.
-      let odd = 0;
-      // Bit 7 of a byte set: a '.' or '/' right after another ('//', '/.',
-      // '..': paths the check must see; or a harmless './', told apart below).
-      let pairs = 0;
-      let prevDs = 0;
-      // Four bytes a step while none is a newline (the word test is the
-      // classic has-a-zero-byte one, on the word xor '\n\n\n\n'); then bytes.
-      for (; i + 4 <= end; i += 4) {
-        const w = view.getInt32(i, true);
-        const z = w ^ 0x0a0a0a0a;
-        if (((z - 0x01010101) & ~z & 0x80808080) !== 0) break;
-        h = (Math.imul(h, 0x01000193) + w) | 0;
-        odd |= (w - 0x20202020) | w;
-        // Bytes that are '.' or '/' ((b | 1) === '/'), as an exact zero-byte mask.
-        const q = (w | 0x01010101) ^ 0x2f2f2f2f;
-        const ds = ~(((q & 0x7f7f7f7f) + 0x7f7f7f7f) | q) & 0x80808080;
-        pairs |= ((ds << 8) | prevDs) & ds;
-        prevDs = ds >>> 24;
-      }
-      for (; i < end; i++) {
-        const c = bytes[i]!;
-        if (c === 10) break;
-        h = (Math.imul(h, 0x01000193) + c) | 0;
-        odd |= (c - 32) | c;
-        const ds = (c | 1) === 47 ? 0x80 : 0;
-        pairs |= ds & prevDs;
-        prevDs = ds;
-      }
-      let fp = fingerprint(h, i - s);
-      if (dollar < i) {
-        // A multiarch token ends in 'ARCHSUFFIX}'; a line without one has only other variables.
-        if (arch < i) fp = tokens;
-        else fp |= vars;
-        dollar = nextIndex(bytes, 36, i);
-      }
-      if (arch < i) arch = nextIndex(bytes, ARCH_TAIL, i);
-      // Paths the line check must see: '.' first, '/' last, '//', '/.' or '..' inside,
-      // a control byte or DEL, or a line long enough to hold a component over NAME_MAX.
-      if (odd & 0x80808080 || i - s > nameMax || (pairs !== 0 && hasOddPair(bytes, s, i))) fp = special;
-      if (i > s && (bytes[s] === 46 || bytes[i - 1] === 47)) fp = special;
-      if (del < i) {
-        fp = special;
-        del = nextIndex(bytes, 127, i);
-      }
-      if (k === this.lineEnd.length) this.growLines();
-      this.lineEnd[k] = i;
-      this.lineFp[k] = fp;
-      k++;
-      if (i >= end) return k;
-      s = i + 1;
-    }
-  }
-
-  private growLines(): void {
-    const end = new Int32Array(this.lineEnd.length * 2);
-    const fp = new Int32Array(this.lineFp.length * 2);
-    end.set(this.lineEnd);
-    fp.set(this.lineFp);
-    this.lineEnd = end;
-    this.lineFp = fp;
-  }
-
-  /**
-   * `add` for an ASCII line `bytes[s, e)` without '$' or '..', with line
-   * fingerprint `fp` and log reference `ref`; false if the line needs `add` after
-   * all (an absolute path, an @-line other than a plain `@comment` or
-   * `@pkgdir`, a path already under an ABI dir).
-   */
-  private addPlainBytes(bytes: Uint8Array, view: DataView, s: number, e: number, fp: number, file: string, line: number, out: ByteOutput, ref: number): boolean {
-    const len = e - s;
-    const c0 = bytes[s]!;
-    let d = NO_DIR;
-    if (c0 === 64 /* @ */) {
-      // `@comment text` is always valid; `@pkgdir path` is when the path is relative (no '..' here).
-      const pkgdir = startsWithBytes(bytes, s, e, PKGDIR) && len > PKGDIR.length && bytes[s + PKGDIR.length] !== 47;
-      if (!pkgdir && !startsWithBytes(bytes, s, e, COMMENT)) return false;
-    } else if (c0 === 47 /* / */) {
-      return false;
-    } else if (this.dirStart[c0] !== 0) {
-      d = this.matchBytes(bytes, s, e);
-      if (d === ABI_DIR) return false;
-    }
-    if (d === NO_DIR) {
-      if (this.seen.markFingerprint(fp, len, PLAIN, bytes, s, ref) & PLAIN) {
-        this.duplicate(this.duplicates < DUPLICATE_WARNINGS ? latin1(bytes, s, e) : '', file, line);
-        this.repeatFrom(len);
-      } else {
-        out.reserve(len + 1 + COPY_SLACK);
-        out.len = copyAsciiLine(view, s, e, out.view, out.len);
-      }
-      return true;
-    }
-    const dir = this.dirs[d]!;
-    const seen = this.seen.markFingerprint(fp, len, dir.allBits, bytes, s, ref);
-    const rest = s + dir.prefixBytes.length;
-    const n = dir.abiPrefixBytes.length;
-    out.reserve(dir.extraBytes + (n + 1) * (len + 1) + COPY_SLACK);
-    const dst = out.view;
-    let o = out.len;
-    // Only the first reported duplicate's text is built (see DUPLICATE_WARNINGS).
-    const report = this.duplicates < DUPLICATE_WARNINGS;
-    let dup: string | undefined;
-    let printed = 0;
-    for (let i = 0; i < n; i++) {
-      const bit = dir.copyBits[i]!;
-      if ((seen | printed) & bit) {
-        if (dup === undefined && seen & bit) dup = report ? dir.abiPrefixes[i] + latin1(bytes, rest, e) : '';
-      } else {
-        o = putPrefix(dir.abiPrefixWords[i]!, dst, o);
-        o = copyAsciiLine(view, rest, e, dst, o);
-        printed |= bit;
-      }
-    }
-    if (dir.link) {
-      if (seen & LINK) dup ??= report ? this.linkPrefix + latin1(bytes, s, e) : '';
-      else {
-        o = putPrefix(this.linkPrefixWords, dst, o);
-        o = copyAsciiLine(view, s, e, dst, o);
-      }
-    }
-    out.len = o;
-    if (dup !== undefined) this.duplicate(dup, file, line);
-    if ((seen & dir.allBits) === dir.allBits) this.repeatFrom(len);
-    return true;
-  }
-
-  /** After a line printed before in full, whose key is `len` bytes: where the input that followed that key goes on (see `skipRepeat`). */
-  private repeatFrom(len: number): void {
-    const at = this.seen.matchedRef;
-    if (at >= 0) this.runRef = at + len + 1;
-  }
-
-  /**
-   * `add` for an ASCII line `bytes[s, e)` with a '$' but no multiarch token
-   * (no 'ARCHSUFFIX}'), whose fingerprint is `fp`
-   * (`${PKGMANDIR}/man1/x.1`, `${PYSITELIB}/x.py`, `@comment $NetBSD$`):
-   * without PLIST_SUBST and PLIST_VARS, substitution leaves such a line as
-   * it is, so it is a plain line (`addPlainBytes`), which most `${VAR}` lines
-   * of pkgsrc PLISTs are. False when substitution could change it or fail
-   * (an unterminated `${`): then `add` says what it does.
-   */
-  private addVarBytes(bytes: Buffer, view: DataView, s: number, e: number, fp: number, file: string, line: number, out: ByteOutput, ref: number): boolean {
-    if (!this.literalVars) return false;
-    // Every '${' the substitution finds has its '}' (it fails on the first that has none: the last one tells).
-    // From the end: a '}' must come before (after, in the line) any '${'. A byte loop: lines are short.
-    let closed = false;
-    for (let i = e - 1; i > s; i--) {
-      const c = bytes[i]!;
-      if (c === 125) closed = true;
-      else if (c === 123 && bytes[i - 1] === 36) {
-        if (!closed) return false;
-        break;
-      }
-    }
-    return this.addPlainBytes(bytes, view, s, e, fp, file, line, out, ref);
-  }
-
-  /**
-   * `add` for an ASCII file line `bytes[s, e)` whose every '$' starts a
-   * multiarch token (`include${INCARCHSUFFIX}/x.h`): rule C, as
-   * `expandTokens` does it, without strings. All outputs are built and
-   * classified in scratch space first; false, with nothing recorded, when
-   * the line needs `add` after all (an @-line, an odd generic form, an
-   * output already under an ABI dir).
-   */
-  private addTokenBytes(bytes: Uint8Array, s: number, e: number, file: string, line: number, out: ByteOutput): boolean {
-    if (!this.enabled || !this.tokenValuesPlain) return false;
-    const c0 = bytes[s]!;
-    if (c0 === 64 /* @ */ || c0 === 47 /* / */) return false;
-    // Where the tokens are, and which (pairs in `at`): every '$' must start one.
-    const at = this.tokenAt;
-    let tokens = 0; // entries in `at`, two per token
-    let hasBin = false;
-    let hasInc = false;
-    for (let i = s; i < e; i++) {
-      if (bytes[i] !== 36) continue;
-      const t = tokenAt(bytes, i, e);
-      if (t < 0 || tokens === at.length) return false;
-      at[tokens++] = i;
-      at[tokens++] = t;
-      if (t === TOKEN_BIN) hasBin = true;
-      if (t === TOKEN_INC) hasInc = true;
-      i += TOKEN_LENGTH - 1;
-    }
-    const d = this.dirs.length > 0 ? this.matchBytes(bytes, s, e) : NO_DIR;
-    const dir = d >= 0 ? this.dirs[d] : undefined;
-    if (dir !== undefined && tokens > 0 && at[0]! < s + dir.prefixBytes.length) return false;
-    const n = this.suffixes.length;
-    const len = e - s;
-    const room = (n + 3) * (len + this.maxTokenGrowth * (tokens >> 1) + this.linkPrefixBytes.length + (dir?.extraBytes ?? 0));
-    if (this.tokScratch.length < room) {
-      this.tokScratch = Buffer.allocUnsafe(2 * room);
-      this.tokView = viewOf(this.tokScratch);
-    }
-    const w = this.tokScratch;
-    // The generic form (tokens removed) at [0, g): the @link destination and the header line.
-    const g = putWithTokens(bytes, s, e, at, tokens, EMPTY_VALUES, w, 0);
-    if (g === 0 || w[0] === 47 || hasDots(w, 0, g)) return false;
-    // Each output: text at [os, oe), key at [ks, ke), variant bit.
-    const o = this.tokOut;
-    let k = 0;
-    let p = g;
-    for (let i = 0; i < n; i++) {
-      const start = p;
-      if (dir === undefined) p = putWithTokens(bytes, s, e, at, tokens, this.tokenValues[i]!, w, p);
-      else {
-        const pre = dir.abiPrefixBytes[i]!;
-        p = copyBytes(pre, 0, pre.length, w, p);
-        p = putWithTokens(bytes, s + dir.prefixBytes.length, e, at, tokens, this.tokenValues[i]!, w, p);
-      }
-      const bit = this.variantOf(w, start, p);
-      if (bit < 0) return false;
-      k = putOutput(o, k, start, p, start, p, bit);
-    }
-    if (dir?.link || hasBin) {
-      const start = p;
-      p = copyBytes(this.linkPrefixBytes, 0, this.linkPrefixBytes.length, w, p);
-      p = copyBytes(w, 0, g, w, p);
-      k = putOutput(o, k, start, p, p - g, p, LINK);
-    }
-    if (hasInc) {
-      const bit = this.variantOf(w, 0, g);
-      if (bit < 0) return false;
-      k = putOutput(o, k, 0, g, 0, g, bit);
-    }
-    // Commit, as expandTokens does: copies that coincide print once; an earlier output drops one.
-    let dup = -1;
-    let printed = 0; // outputs of this line printed so far, as bits of their index
-    outer: for (let j = 0; j < k; j += 5) {
-      const os = o[j]!;
-      const oe = o[j + 1]!;
-      for (let q = 0; q < j; q += 5) {
-        if (printed & (1 << (q / 5)) && equalBytes(w, o[q]!, o[q + 1]!, os, oe)) continue outer;
-      }
-      const ks = o[j + 2]!;
-      const ke = o[j + 3]!;
-      const bit = o[j + 4]!;
-      if (this.seen.mark(hashView(this.tokView, ks, ke), ke - ks, bit, w, ks, -1) & bit) {
-        if (dup < 0) dup = j;
-        continue;
-      }
-      printed |= 1 << (j / 5);
-      out.reserve(oe - os + 1);
-      out.len = copyLine(this.tokView, os, oe, out.view, out.len);
-    }
-    if (dup >= 0) this.duplicate(this.duplicates < DUPLICATE_WARNINGS ? latin1(w, o[dup]!, o[dup + 1]!) : '', file, line);
-    return true;
-  }
-
-  /**
-   * The variant bit `markCanonical` gives the file line `w[s, e)` when the
-   * line is its own key; -1 when it is under an ABI dir (keyed by its
-   * generic form, which `addTokenBytes` leaves to `add`).
-   */
-  private variantOf(w: Uint8Array, s: number, e: number): number {
-    const d = this.dirs.length > 0 ? this.matchBytes(w, s, e) : NO_DIR;
-    if (d === ABI_DIR) return -1;
-    const dir = d >= 0 ? this.dirs[d]! : undefined;
-    return dir?.plainCopy !== undefined ? dir.copyBits[dir.plainCopy]! : PLAIN;
-  }
-
-  /** `match` over bytes: a dir index, NO_DIR, or ABI_DIR (already per-ABI). */
-  private matchBytes(bytes: Uint8Array, s: number, e: number): number {
-    const dirs = this.dirs;
-    outer: for (let d = 0; d < dirs.length; d++) {
-      const dir = dirs[d]!;
-      if (!startsWithBytes(bytes, s, e, dir.prefixBytes)) continue;
-      for (let k = 0; k < dir.skipBytes.length; k++) if (startsWithBytes(bytes, s, e, dir.skipBytes[k]!)) continue outer;
-      for (let k = 0; k < dir.suffixed.length; k++) {
-        if (startsWithBytes(bytes, s, e, dir.abiPrefixBytes[dir.suffixed[k]!]!)) return ABI_DIR;
-      }
-      return d;
-    }
-    return NO_DIR;
   }
 
   /** `add` with the output going to `out` as bytes. */
@@ -761,91 +442,9 @@ export class PlistExpander {
   }
 }
 
-const NO_DIR = -1;
-const ABI_DIR = -2;
-const COMMENT = Buffer.from('@comment ');
-const PKGDIR = Buffer.from('@pkgdir ');
-
-// Not fingerprints (those have the variant bits clear): what `addBytes` does with a line instead.
-/** The line goes to `add`. */
-const SPECIAL = VARIANT_BITS;
-/** The line has a '$' and 'ARCHSUFFIX}': `addTokenBytes` if it holds only multiarch tokens, else `add`. */
-const TOKENS = 7;
-/** Or'ed into the fingerprint of a line with a '$' but no multiarch token: `addVarBytes`. */
-const VARS = 1;
-const ARCH_TAIL = Buffer.from('ARCHSUFFIX}');
-const TOKEN_BYTES = [ARCH_TOKENS.bin, ARCH_TOKENS.lib, ARCH_TOKENS.inc].map((t) => Buffer.from(t));
-const TOKEN_BIN = 0;
-const TOKEN_INC = 2;
-
-/** Where `what` next occurs in `bytes` from `from`, or `bytes.length`. */
-function nextIndex(bytes: Buffer, what: number | Buffer, from: number): number {
-  const i = bytes.indexOf(what, from);
-  return i < 0 ? bytes.length : i;
-}
-
-const EMPTY_VALUES: readonly Buffer[] = [Buffer.alloc(0), Buffer.alloc(0), Buffer.alloc(0)];
-
-/** Which multiarch token starts at `bytes[i]` (TOKEN_BIN, 1 = lib, TOKEN_INC), or -1. */
-function tokenAt(bytes: Uint8Array, i: number, e: number): number {
-  for (let t = 0; t < TOKEN_BYTES.length; t++) if (startsWithBytes(bytes, i, e, TOKEN_BYTES[t]!)) return t;
-  return -1;
-}
-
-/**
- * Writes `bytes[s, e)` to `w` at `p` with each token (listed in `at` as
- * position, kind pairs, all within [s, e)) replaced by its value; returns
- * the new end.
- */
-function putWithTokens(bytes: Uint8Array, s: number, e: number, at: Int32Array, n: number, values: readonly Buffer[], w: Buffer, p: number): number {
-  let from = s;
-  for (let j = 0; j < n; j += 2) {
-    const i = at[j]!;
-    for (let q = from; q < i; q++) w[p++] = bytes[q]!;
-    const v = values[at[j + 1]!]!;
-    for (let q = 0; q < v.length; q++) w[p++] = v[q]!;
-    from = i + TOKEN_LENGTH;
-  }
-  for (let q = from; q < e; q++) w[p++] = bytes[q]!;
-  return p;
-}
-
-/** Records an output of `addTokenBytes` at `o[k]`: its text at [os, oe), its key at [ks, ke), its variant; returns the next k. */
-function putOutput(o: Int32Array, k: number, os: number, oe: number, ks: number, ke: number, bit: number): number {
-  o[k] = os;
-  o[k + 1] = oe;
-  o[k + 2] = ks;
-  o[k + 3] = ke;
-  o[k + 4] = bit;
-  return k + 5;
-}
-
-/** Whether `b[s, e)` holds '//', '/.' or '..'. */
-function hasOddPair(b: Uint8Array, s: number, e: number): boolean {
-  for (let i = s + 1; i < e; i++) {
-    const c = b[i]!;
-    const before = b[i - 1]!;
-    if ((before === 47 && (c === 47 || c === 46)) || (before === 46 && c === 46)) return true;
-  }
-  return false;
-}
-
-function hasDots(b: Uint8Array, s: number, e: number): boolean {
-  for (let i = s + 1; i < e; i++) if (b[i] === 46 && b[i - 1] === 46) return true;
-  return false;
-}
-
-function equalBytes(b: Uint8Array, as: number, ae: number, bs: number, be: number): boolean {
-  if (ae - as !== be - bs) return false;
-  for (let i = 0; i < ae - as; i++) if (b[as + i] !== b[bs + i]) return false;
-  return true;
-}
-
 /** One batch of output as UTF-8 bytes, one line per '\n'. */
 export class ByteOutput {
   buf: Buffer = Buffer.allocUnsafe(1 << 18);
-  /** `buf` as a DataView, for `copyView`. */
-  view = viewOf(this.buf);
   len = 0;
 
   /** Makes room for `n` more bytes. */
@@ -854,13 +453,19 @@ export class ByteOutput {
     const b = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.len + n));
     this.buf.copy(b, 0, 0, this.len);
     this.buf = b;
-    this.view = viewOf(b);
   }
 
   line(s: string): void {
     this.reserve(s.length * 3 + 1);
     this.len += this.buf.write(s, this.len, 'utf8');
     this.buf[this.len++] = 10;
+  }
+
+  /** Appends bytes (whole lines). */
+  append(bytes: Uint8Array): void {
+    this.reserve(bytes.length);
+    this.buf.set(bytes, this.len);
+    this.len += bytes.length;
   }
 
   /**
@@ -875,92 +480,8 @@ export class ByteOutput {
   }
 }
 
-function startsWithBytes(bytes: Uint8Array, s: number, e: number, p: Uint8Array): boolean {
-  const n = p.length;
-  if (e - s < n) return false;
-  for (let i = 0; i < n; i++) if (bytes[s + i] !== p[i]) return false;
-  return true;
-}
-
 function viewOf(b: Uint8Array): DataView {
   return new DataView(b.buffer, b.byteOffset, b.byteLength);
-}
-
-/**
- * Copies `src[s, e)` to `dst` at `o`; returns the new end. Lines are too
- * short for a native copy to pay off, and a DataView moves four bytes per
- * step at any alignment (twice as fast as a byte loop).
- */
-function copyView(src: DataView, s: number, e: number, dst: DataView, o: number): number {
-  let i = s;
-  for (; i + 4 <= e; i += 4, o += 4) dst.setInt32(o, src.getInt32(i, true), true);
-  for (; i < e; i++) dst.setUint8(o++, src.getUint8(i));
-  return o;
-}
-
-/** `copyView` for byte arrays (prefixes of a few bytes, scratch space). */
-function copyBytes(src: Uint8Array, s: number, e: number, dst: Uint8Array, o: number): number {
-  for (let i = s; i < e; i++) dst[o++] = src[i]!;
-  return o;
-}
-
-/**
- * A constant prefix as little-endian 32-bit words, the last one padded:
- * `putPrefix` stores whole words, and what it writes past the prefix is
- * overwritten by the line that follows (the caller reserves COPY_SLACK).
- */
-interface Prefix {
-  readonly words: Int32Array;
-  readonly length: number;
-}
-
-/** Bytes `putPrefix` and `copyAsciiLine` may write past what they return. */
-const COPY_SLACK = 8;
-
-function prefixWords(bytes: Uint8Array): Prefix {
-  const padded = new Uint8Array(Math.ceil(bytes.length / 4) * 4);
-  padded.set(bytes);
-  const view = viewOf(padded);
-  return { words: Int32Array.from({ length: padded.length / 4 }, (_, i) => view.getInt32(4 * i, true)), length: bytes.length };
-}
-
-/** Writes a prefix at `o`; returns its end. */
-function putPrefix(p: Prefix, dst: DataView, o: number): number {
-  const w = p.words;
-  for (let q = 0; q < w.length; q++) dst.setInt32(o + 4 * q, w[q]!, true);
-  return o + p.length;
-}
-
-/**
- * `copyLine` for a line of printable ASCII (0x20–0x7e, as the byte path
- * takes them), eight bytes a step through float64 loads and stores: eight
- * such bytes are always a normal double (the top byte keeps the exponent
- * off both all-ones and zero), never a NaN or a denormal, so the bits move
- * unchanged.
- */
-function copyAsciiLine(src: DataView, s: number, e: number, dst: DataView, o: number): number {
-  let i = s;
-  for (; i + 8 <= e; i += 8, o += 8) dst.setFloat64(o, src.getFloat64(i, true), true);
-  if (i + 4 <= e) {
-    dst.setInt32(o, src.getInt32(i, true), true);
-    i += 4;
-    o += 4;
-  }
-  for (; i < e; i++) dst.setUint8(o++, src.getUint8(i));
-  dst.setUint8(o, 10);
-  return o + 1;
-}
-
-/** `copyView` and a newline. */
-function copyLine(src: DataView, s: number, e: number, dst: DataView, o: number): number {
-  o = copyView(src, s, e, dst, o);
-  dst.setUint8(o, 10);
-  return o + 1;
-}
-
-/** An ASCII line's text (only for warnings). */
-function latin1(bytes: Uint8Array, s: number, e: number): string {
-  return Buffer.prototype.toString.call(bytes, 'latin1', s, e);
 }
 
 /** Expands a whole PLIST given as lines; the pure core behind the streaming front ends. */

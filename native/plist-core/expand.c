@@ -1,0 +1,762 @@
+/*
+ * Multiarch expansion over a chunk of input bytes: the lines that are plain
+ * ASCII paths (nearly all of a PLIST), the `${VAR}` lines that substitution
+ * leaves as they are, and the lines with multiarch tokens. Every other line
+ * is handed back to the host (PUNT), whose string path (`PlistExpander.add`
+ * in expand.ts) is the reference this file is tested against; both share
+ * the de-dup table. Rules and variants: see expand.ts.
+ */
+#include "core.h"
+
+/* What px_run stopped for (see README.md). */
+enum { DONE, PUNT, REPEAT, FULL, NOMEM };
+/* px_run's flags. */
+#define RUN_REPORT	1u	/* duplicates are still reported one by one: hand them to the host */
+#define RUN_SKIPS	2u	/* the host can skip repeats of earlier input (stop after a line printed before in full) */
+
+/* A line's kind in the low bits of its fingerprint (fingerprints have them clear). */
+#define K_VARS		1u	/* a '$', but no multiarch token */
+#define K_TOKENS	7u	/* a '$' and 'ARCHSUFFIX}' */
+#define K_SPECIAL	0xfu	/* for the host: a control or non-ASCII byte, '//', '/.', '..', a long line */
+
+#define NO_DIR		(-1)
+#define ABI_DIR		(-2)
+#define TOKEN_LEN	16u	/* ${BINARCHSUFFIX}, ${LIBARCHSUFFIX}, ${INCARCHSUFFIX} */
+#define MAX_TOKENS	32u
+#define MAX_ABIS	8u
+#define MAX_OUTPUTS	(MAX_ABIS + 2)
+#define BATCH		1024u
+#define SLACK		16u	/* bytes a buffer has past its end: copies move 8 bytes at a time */
+
+struct bytes {
+	const u8 *p;
+	u32 len;
+};
+
+struct dir {
+	struct bytes prefix;			/* bin/ */
+	struct bytes abi[MAX_ABIS];		/* bin/amd64/, ... in output order */
+	u32 copy_bit[MAX_ABIS];
+	u8 suffixed[MAX_ABIS];			/* abi[i] is not the plain prefix */
+	i32 plain_copy;				/* the ABI whose copy is the plain path, or -1 */
+	u32 all_bits;
+	u32 link;
+	u32 nskip;
+	struct bytes *skip;			/* lib/svc/: lines under these are not expanded */
+};
+
+static struct {
+	u32 nabi, enabled, literal_vars, tokens_plain, max_token, max_prefix;
+	struct bytes link;			/* "@link lib/isaexec " */
+	struct bytes token[MAX_ABIS][3];	/* each ABI's values of the bin, lib and inc tokens */
+	u32 ndirs;
+	struct dir *dirs;
+	u8 dir_start[256];
+} cfg;
+
+static const u8 TOKENS[3][TOKEN_LEN] = {
+	{ '$', '{', 'B', 'I', 'N', 'A', 'R', 'C', 'H', 'S', 'U', 'F', 'F', 'I', 'X', '}' },
+	{ '$', '{', 'L', 'I', 'B', 'A', 'R', 'C', 'H', 'S', 'U', 'F', 'F', 'I', 'X', '}' },
+	{ '$', '{', 'I', 'N', 'C', 'A', 'R', 'C', 'H', 'S', 'U', 'F', 'F', 'I', 'X', '}' },
+};
+#define TOKEN_BIN	0
+#define TOKEN_INC	2
+static const u8 COMMENT[] = "@comment ";
+static const u8 PKGDIR[] = "@pkgdir ";
+
+/* What the host reads after px_run (an i32 array; see core.ts). */
+static struct {
+	i32 status;
+	i32 start, end;		/* PUNT: the line; otherwise where to go on */
+	i32 line;		/* the number of the line at `start` */
+	i32 dups;		/* duplicate lines dropped here since the host last took them */
+	i32 run_ref;		/* after a line printed before in full: where the input that followed its key goes on */
+	i32 out_len;		/* output bytes waiting at px_out() (the host empties it) */
+} st;
+
+static u8 *in;
+static u32 in_cap, in_len;
+static i32 in_ref;		/* where the chunk is in the input log, or -1 */
+static u8 *out;
+static u32 out_cap;
+static u8 *scratch;
+static u32 scratch_cap;
+
+/* The current batch of scanned lines: ends and fingerprints (with kinds). */
+static i32 bend[BATCH], bfp[BATCH];
+static u32 bn, bk, bstart;
+
+static int
+starts(const u8 *b, u32 s, u32 e, const u8 *p, u32 n)
+{
+	u32 i;
+
+	if (e - s < n)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (b[s + i] != p[i])
+			return 0;
+	return 1;
+}
+
+/* Copies n bytes 8 at a time: both buffers have SLACK bytes past what is used. */
+static u8 *
+put(u8 *dst, const u8 *src, u32 n)
+{
+	u32 i;
+	uint64_t w;
+
+	for (i = 0; i < n; i += 8) {
+		__builtin_memcpy(&w, src + i, 8);
+		__builtin_memcpy(dst + i, &w, 8);
+	}
+	return dst + n;
+}
+
+static u8 *
+put_line(u8 *dst, const u8 *src, u32 n)
+{
+	dst = put(dst, src, n);
+	*dst = '\n';
+	return dst + 1;
+}
+
+/* ---- configuration (written by the host once; see core.ts) */
+
+static const u8 *cur, *cur_end;
+static int bad_config;
+
+static u32
+rd_u32(void)
+{
+	u32 v;
+
+	if (cur_end - cur < 4) {
+		bad_config = 1;
+		return 0;
+	}
+	__builtin_memcpy(&v, cur, 4);
+	cur += 4;
+	return v;
+}
+
+static struct bytes
+rd_bytes(void)
+{
+	struct bytes b = { cur, rd_u32() };
+
+	b.p = cur;
+	if ((u32)(cur_end - cur) < b.len) {
+		bad_config = 1;
+		b.len = 0;
+	} else
+		cur += b.len;
+	return b;
+}
+
+static int
+same_bytes(struct bytes a, struct bytes b)
+{
+	return a.len == b.len && starts(a.p, 0, a.len, b.p, b.len);
+}
+
+EXPORT(px_config) void *
+px_config(u32 n)
+{
+	return mem_alloc(n + SLACK);
+}
+
+/* Reads the configuration the host wrote at px_config(n) and sizes the table; 0, or -1. */
+EXPORT(px_init) int
+px_init(const u8 *config, u32 n, u32 expected_lines)
+{
+	u32 i, j, d;
+
+	cur = config;
+	cur_end = config + n;
+	cfg.nabi = rd_u32();
+	cfg.enabled = rd_u32();
+	cfg.literal_vars = rd_u32();
+	cfg.link = rd_bytes();
+	if (cfg.nabi > MAX_ABIS)
+		return -1;
+	cfg.tokens_plain = 1;
+	for (i = 0; i < cfg.nabi; i++)
+		for (j = 0; j < 3; j++) {
+			struct bytes v = cfg.token[i][j] = rd_bytes();
+			u32 k;
+			for (k = 0; k < v.len; k++)
+				if (v.p[k] == '$' || v.p[k] == '}')
+					cfg.tokens_plain = 0;
+			if (v.len > cfg.max_token)
+				cfg.max_token = v.len;
+		}
+	cfg.ndirs = rd_u32();
+	if (cfg.ndirs > 4096 || (cfg.dirs = mem_alloc(cfg.ndirs * sizeof(struct dir) + 1)) == NULL)
+		return -1;
+	for (d = 0; d < cfg.ndirs && !bad_config; d++) {
+		struct dir *dir = &cfg.dirs[d];
+		dir->prefix = rd_bytes();
+		dir->link = rd_u32();
+		dir->all_bits = rd_u32();
+		dir->plain_copy = (i32)rd_u32();
+		for (i = 0; i < cfg.nabi; i++) {
+			dir->abi[i] = rd_bytes();
+			dir->copy_bit[i] = rd_u32();
+			dir->suffixed[i] = !same_bytes(dir->abi[i], dir->prefix);
+			if (dir->abi[i].len > cfg.max_prefix)
+				cfg.max_prefix = dir->abi[i].len;
+		}
+		dir->nskip = rd_u32();
+		if (dir->nskip > 4096 || (dir->skip = mem_alloc(dir->nskip * sizeof(struct bytes) + 1)) == NULL)
+			return -1;
+		for (i = 0; i < dir->nskip; i++)
+			dir->skip[i] = rd_bytes();
+		if (dir->prefix.len == 0)
+			bad_config = 1;
+		else
+			cfg.dir_start[dir->prefix.p[0]] = 1;
+	}
+	if (bad_config || cur != cur_end)
+		return -1;
+	out_cap = 1u << 18;
+	if ((out = mem_alloc(out_cap + SLACK)) == NULL)
+		return -1;
+	return table_init(expected_lines);
+}
+
+/* ---- buffers the host fills and empties */
+
+/* Room for a chunk of n bytes; where to write it (0 when memory ran out). */
+EXPORT(px_input) u8 *
+px_input(u32 n)
+{
+	if (n > in_cap || in == NULL) {
+		mem_free(in);
+		in_cap = n > 1u << 16 ? n : 1u << 16;
+		if ((in = mem_alloc(in_cap + SLACK)) == NULL)
+			in_cap = 0;
+	}
+	return in;
+}
+
+/* The chunk written at px_input() is n bytes, at `ref` in the input log (-1: not logged). */
+EXPORT(px_chunk) void
+px_chunk(u32 n, i32 ref)
+{
+	in_len = n;
+	in_ref = ref;
+	bn = bk = 0;
+	bstart = 0xffffffffu;
+}
+
+EXPORT(px_out) u8 *
+px_out(void)
+{
+	return out;
+}
+
+EXPORT(px_state) void *
+px_state(void)
+{
+	return &st;
+}
+
+/* Scratch space of n bytes for the host (a key to mark). */
+EXPORT(px_scratch) u8 *
+px_scratch(u32 n)
+{
+	if (n > scratch_cap || scratch == NULL) {
+		mem_free(scratch);
+		scratch_cap = n > 1024 ? n : 1024;
+		if ((scratch = mem_alloc(scratch_cap + SLACK)) == NULL)
+			scratch_cap = 0;
+	}
+	return scratch;
+}
+
+/* ---- matching */
+
+/* Which automatic dir b[s, e) is in: an index, NO_DIR, or ABI_DIR (already per-ABI). */
+static i32
+match_dir(const u8 *b, u32 s, u32 e)
+{
+	u32 d, k;
+
+	for (d = 0; d < cfg.ndirs; d++) {
+		const struct dir *dir = &cfg.dirs[d];
+		if (!starts(b, s, e, dir->prefix.p, dir->prefix.len))
+			continue;
+		for (k = 0; k < dir->nskip; k++)
+			if (starts(b, s, e, dir->skip[k].p, dir->skip[k].len))
+				break;
+		if (k < dir->nskip)
+			continue;
+		for (k = 0; k < cfg.nabi; k++)
+			if (dir->suffixed[k] && starts(b, s, e, dir->abi[k].p, dir->abi[k].len))
+				return ABI_DIR;
+		return (i32)d;
+	}
+	return NO_DIR;
+}
+
+static int
+has_odd_pair(const u8 *b, u32 s, u32 e)
+{
+	u32 i;
+
+	for (i = s + 1; i < e; i++) {
+		u8 c = b[i], before = b[i - 1];
+		if ((before == '/' && (c == '/' || c == '.')) || (before == '.' && c == '.'))
+			return 1;
+	}
+	return 0;
+}
+
+static int
+has_dots(const u8 *b, u32 s, u32 e)
+{
+	u32 i;
+
+	for (i = s + 1; i < e; i++)
+		if (b[i] == '.' && b[i - 1] == '.')
+			return 1;
+	return 0;
+}
+
+static int
+has_arch_tail(const u8 *b, u32 s, u32 e)
+{
+	static const u8 tail[] = "ARCHSUFFIX}";
+	u32 i;
+
+	for (i = s; i + sizeof(tail) - 1 <= e; i++)
+		if (b[i] == 'A' && starts(b, i, e, tail, sizeof(tail) - 1))
+			return 1;
+	return 0;
+}
+
+/* ---- pass 1: line ends, fingerprints and kinds of up to BATCH lines from `from` */
+
+static u32
+scan(u32 from)
+{
+	const u8 *b = in;
+	u32 end = in_len, k = 0, s = from;
+
+	while (k < BATCH) {
+		u32 i = s, h = 0, odd = 0, pairs = 0, prev = 0, dollar = 0, del = 0, w, len, fp;
+
+		/*
+		 * Four bytes a step while none is a newline (the exact has-a-zero-byte
+		 * test on the word xor '\n\n\n\n'), then bytes. `odd` gets bit 7 of a
+		 * control byte or one of 0x80 and up (a borrow can only mark the
+		 * neighbour of a byte already marked); `pairs` of a '.' or '/' right
+		 * after another.
+		 */
+		for (; i + 4 <= end; i += 4) {
+			u32 z, q, ds, x;
+			__builtin_memcpy(&w, b + i, 4);
+			z = w ^ 0x0a0a0a0au;
+			if ((z - 0x01010101u) & ~z & 0x80808080u)
+				break;
+			h = h * 0x01000193u + w;
+			odd |= (w - 0x20202020u) | w;
+			q = (w | 0x01010101u) ^ 0x2f2f2f2fu;
+			ds = ~(((q & 0x7f7f7f7fu) + 0x7f7f7f7fu) | q) & 0x80808080u;
+			pairs |= ((ds << 8) | prev) & ds;
+			prev = ds >> 24;
+			x = w ^ 0x24242424u;
+			dollar |= (x - 0x01010101u) & ~x;
+			x = w ^ 0x7f7f7f7fu;
+			del |= (x - 0x01010101u) & ~x;
+		}
+		for (; i < end; i++) {
+			u32 c = b[i], ds;
+			if (c == '\n')
+				break;
+			h = h * 0x01000193u + c;
+			odd |= (c - 0x20u) | c;
+			ds = (c | 1) == '/' ? 0x80u : 0;
+			pairs |= ds & prev;
+			prev = ds;
+			dollar |= c == '$' ? 0x80u : 0;
+			del |= c == 0x7f ? 0x80u : 0;
+		}
+		len = i - s;
+		fp = fingerprint(h, len);
+		if (dollar & 0x80808080u)
+			fp = has_arch_tail(b, s, i) ? K_TOKENS : fp | K_VARS;
+		if ((odd | del) & 0x80808080u || len > NAME_MAX_BYTES || (pairs != 0 && has_odd_pair(b, s, i)) ||
+		    (len > 0 && (b[s] == '.' || b[i - 1] == '/')))
+			fp = K_SPECIAL;
+		bend[k] = (i32)i;
+		bfp[k] = (i32)fp;
+		k++;
+		if (i >= end)
+			break;
+		s = i + 1;
+	}
+	return k;
+}
+
+/* ---- pass 2: one line */
+
+static u32 run_flags;
+
+/* Bytes a line of n input bytes can add to the output at most. */
+static u32
+room_for(u32 n)
+{
+	return (cfg.nabi + 2) * (n + (n / TOKEN_LEN + 1) * cfg.max_token + cfg.max_prefix + cfg.link.len + 2) + SLACK;
+}
+
+/* A line printed before in full, whose key is len bytes: where the input that followed that key goes on. */
+static void
+repeat_from(u32 len)
+{
+	if (table_matched_ref >= 0)
+		st.run_ref = table_matched_ref + (i32)len + 1;
+}
+
+/* A plain ASCII line b[s, e) (or one whose `${VAR}`s stay as written) with fingerprint fp. */
+static int
+plain_line(u32 s, u32 e, u32 fp)
+{
+	const u8 *b = in;
+	u32 len = e - s, seen, slot, printed = 0, dup = 0, i;
+	i32 d = NO_DIR, ref = in_ref < 0 ? -1 : in_ref + (i32)s;
+	const struct dir *dir;
+	u8 *o;
+
+	if (b[s] == '@') {
+		/* `@comment text` is always valid; `@pkgdir path` is when the path is relative. */
+		int pkgdir = starts(b, s, e, PKGDIR, 8) && len > 8 && b[s + 8] != '/';
+		if (!pkgdir && !starts(b, s, e, COMMENT, 9))
+			return PUNT;
+	} else if (b[s] == '/')
+		return PUNT;
+	else if (cfg.dir_start[b[s]]) {
+		d = match_dir(b, s, e);
+		if (d == ABI_DIR)
+			return PUNT;
+	}
+	if (ref < 0)
+		ref = -1;
+	slot = table_find(fp, b + s, len, &seen);
+	if (d == NO_DIR) {
+		if (seen & PLAIN) {
+			if (run_flags & RUN_REPORT)
+				return PUNT;
+			st.dups++;
+			repeat_from(len);
+			return DONE;
+		}
+		if (table_commit(slot, fp, PLAIN, b + s, len, ref) != 0)
+			return NOMEM;
+		st.out_len = (i32)(put_line(out + st.out_len, b + s, len) - out);
+		return DONE;
+	}
+	dir = &cfg.dirs[d];
+	if ((seen & dir->all_bits) != 0 && (run_flags & RUN_REPORT))
+		return PUNT;
+	if (table_commit(slot, fp, dir->all_bits, b + s, len, ref) != 0)
+		return NOMEM;
+	o = out + st.out_len;
+	for (i = 0; i < cfg.nabi; i++) {
+		u32 bit = dir->copy_bit[i];
+		if ((seen | printed) & bit) {
+			dup |= seen & bit;
+			continue;
+		}
+		o = put(o, dir->abi[i].p, dir->abi[i].len);
+		o = put_line(o, b + s + dir->prefix.len, len - dir->prefix.len);
+		printed |= bit;
+	}
+	if (dir->link) {
+		if (seen & LINK)
+			dup = 1;
+		else {
+			o = put(o, cfg.link.p, cfg.link.len);
+			o = put_line(o, b + s, len);
+		}
+	}
+	st.out_len = (i32)(o - out);
+	if (dup)
+		st.dups++;
+	if ((seen & dir->all_bits) == dir->all_bits)
+		repeat_from(len);
+	return DONE;
+}
+
+/*
+ * A line with a '$' but no multiarch token: without PLIST_SUBST and
+ * PLIST_VARS substitution leaves it as it is, so it is a plain line, if
+ * every '${' has its '}' (substitution fails on the first that has none:
+ * the last one tells). Otherwise the host says what it does.
+ */
+static int
+var_line(u32 s, u32 e, u32 fp)
+{
+	const u8 *b = in;
+	u32 i;
+	int closed = 0;
+
+	if (!cfg.literal_vars)
+		return PUNT;
+	for (i = e - 1; i > s; i--) {
+		if (b[i] == '}')
+			closed = 1;
+		else if (b[i] == '{' && b[i - 1] == '$') {
+			if (!closed)
+				return PUNT;
+			break;
+		}
+	}
+	return plain_line(s, e, fp);
+}
+
+/* Which token starts at b[i] (TOKEN_BIN, 1 = lib, TOKEN_INC), or -1. */
+static int
+token_at(const u8 *b, u32 i, u32 e)
+{
+	int t;
+
+	for (t = 0; t < 3; t++)
+		if (starts(b, i, e, TOKENS[t], TOKEN_LEN))
+			return t;
+	return -1;
+}
+
+/* b[s, e) with each token (at[] holds position, kind pairs) replaced by its value in `values`, at w. */
+static u8 *
+put_with_tokens(const u8 *b, u32 s, u32 e, const u32 *at, u32 n, const struct bytes *values, u8 *w)
+{
+	u32 from = s, j;
+
+	for (j = 0; j < n; j += 2) {
+		w = put(w, b + from, at[j] - from);
+		w = put(w, values[at[j + 1]].p, values[at[j + 1]].len);
+		from = at[j] + TOKEN_LEN;
+	}
+	return put(w, b + from, e - from);
+}
+
+/* The variant a file line w[s, e) has as its own key; -1 when it is under an ABI dir (the host's case). */
+static i32
+variant_of(const u8 *w, u32 s, u32 e)
+{
+	i32 d = cfg.ndirs > 0 ? match_dir(w, s, e) : NO_DIR;
+
+	if (d == ABI_DIR)
+		return -1;
+	if (d >= 0 && cfg.dirs[d].plain_copy >= 0)
+		return (i32)cfg.dirs[d].copy_bit[cfg.dirs[d].plain_copy];
+	return PLAIN;
+}
+
+struct output {
+	u32 os, oe;	/* text */
+	u32 ks, ke;	/* key */
+	u32 bit;
+};
+
+static const struct bytes NO_VALUES[3];
+
+/*
+ * Rule C for a file line b[s, e) whose every '$' starts a multiarch token:
+ * per-ABI copies with the tokens' values (and the dir's suffix), @link for
+ * bin dirs and ${BINARCHSUFFIX}, the generic header for ${INCARCHSUFFIX}.
+ * All outputs are built in scratch space and classified first; the host
+ * gets the line, with nothing recorded, when it is odd.
+ */
+static int
+token_line(u32 s, u32 e)
+{
+	const u8 *b = in;
+	u32 at[MAX_TOKENS], ntok = 0, i, j, g, n = 0, room, printed = 0, dup = 0;
+	int has_bin = 0, has_inc = 0;
+	struct output o[MAX_OUTPUTS];
+	const struct dir *dir;
+	i32 d;
+	u8 *w, *p;
+
+	if (!cfg.enabled || !cfg.tokens_plain || b[s] == '@' || b[s] == '/')
+		return PUNT;
+	for (i = s; i < e; i++) {
+		int t;
+		if (b[i] != '$')
+			continue;
+		if ((t = token_at(b, i, e)) < 0 || ntok == MAX_TOKENS)
+			return PUNT;
+		at[ntok++] = i;
+		at[ntok++] = (u32)t;
+		has_bin |= t == TOKEN_BIN;
+		has_inc |= t == TOKEN_INC;
+		i += TOKEN_LEN - 1;
+	}
+	d = cfg.ndirs > 0 ? match_dir(b, s, e) : NO_DIR;
+	dir = d >= 0 ? &cfg.dirs[d] : NULL;
+	if (dir != NULL && ntok > 0 && at[0] < s + dir->prefix.len)
+		return PUNT;
+	room = room_for(e - s) * 2;
+	if (room > scratch_cap && px_scratch(room) == NULL)
+		return NOMEM;
+	w = scratch;
+	/* The generic form (tokens removed) at [0, g): the @link destination and the header line. */
+	g = (u32)(put_with_tokens(b, s, e, at, ntok, NO_VALUES, w) - w);
+	if (g == 0 || w[0] == '/' || has_dots(w, 0, g))
+		return PUNT;
+	p = w + g;
+	for (i = 0; i < cfg.nabi; i++) {
+		u32 start = (u32)(p - w);
+		i32 bit;
+		if (dir == NULL)
+			p = put_with_tokens(b, s, e, at, ntok, cfg.token[i], p);
+		else {
+			p = put(p, dir->abi[i].p, dir->abi[i].len);
+			p = put_with_tokens(b, s + dir->prefix.len, e, at, ntok, cfg.token[i], p);
+		}
+		if ((bit = variant_of(w, start, (u32)(p - w))) < 0)
+			return PUNT;
+		o[n++] = (struct output){ start, (u32)(p - w), start, (u32)(p - w), (u32)bit };
+	}
+	if ((dir != NULL && dir->link) || has_bin) {
+		u32 start = (u32)(p - w);
+		p = put(p, cfg.link.p, cfg.link.len);
+		p = put(p, w, g);
+		o[n++] = (struct output){ start, (u32)(p - w), (u32)(p - w) - g, (u32)(p - w), LINK };
+	}
+	if (has_inc) {
+		i32 bit = variant_of(w, 0, g);
+		if (bit < 0)
+			return PUNT;
+		o[n++] = (struct output){ 0, g, 0, g, (u32)bit };
+	}
+	if (table_reserve(n) != 0)
+		return NOMEM;
+	/*
+	 * Copies of one line that coincide print once; an output printed
+	 * before drops one. While duplicates are reported one by one, a line
+	 * with any goes to the host before anything is recorded.
+	 */
+	for (int pass = (run_flags & RUN_REPORT) ? 0 : 1; pass < 2; pass++) {
+		printed = 0;
+		for (j = 0; j < n; j++) {
+			u32 q, seen, slot, fp, klen = o[j].ke - o[j].ks;
+			const u8 *key = w + o[j].ks;
+			for (q = 0; q < j; q++)
+				if ((printed >> q & 1) && o[q].oe - o[q].os == o[j].oe - o[j].os &&
+				    starts(w, o[q].os, o[q].oe, w + o[j].os, o[j].oe - o[j].os))
+					break;
+			if (q < j)
+				continue;
+			fp = fingerprint(key_hash(key, klen), klen);
+			slot = table_find(fp, key, klen, &seen);
+			if (pass == 0) {
+				if (seen & o[j].bit)
+					return PUNT;
+				printed |= 1u << j;
+				continue;
+			}
+			if (table_commit(slot, fp, o[j].bit, key, klen, -1) != 0)
+				return NOMEM;
+			if (seen & o[j].bit) {
+				dup = 1;
+				continue;
+			}
+			printed |= 1u << j;
+			st.out_len = (i32)(put_line(out + st.out_len, w + o[j].os, o[j].oe - o[j].os) - out);
+		}
+	}
+	if (dup)
+		st.dups++;
+	return DONE;
+}
+
+/*
+ * Expands the lines of the chunk from `from` (a line start; its number is
+ * `line`) until one needs the host or the chunk ends; see README.md.
+ */
+EXPORT(px_run) i32
+px_run(u32 from, i32 line, u32 flags)
+{
+	run_flags = flags;
+	if (from != bstart || bk >= bn) {
+		bn = 0;
+		bk = 0;
+		bstart = from;
+	}
+	for (;;) {
+		u32 s = bstart, e, fp;
+		int r;
+
+		if (bk == bn) {
+			if (s > in_len)
+				break;
+			bn = scan(s);
+			bk = 0;
+			table_touch(bfp, bn);
+		}
+		e = (u32)bend[bk];
+		fp = (u32)bfp[bk];
+		st.run_ref = -1;
+		if (e > s) {
+			if ((u32)st.out_len + room_for(e - s) > out_cap) {
+				if (st.out_len > 0) {
+					st.status = FULL;
+					st.start = (i32)s;
+					st.line = line;
+					return FULL;
+				}
+				/* Long token values: a line's outputs can outgrow the buffer. */
+				mem_free(out);
+				out_cap = room_for(e - s);
+				if ((out = mem_alloc(out_cap + SLACK)) == NULL) {
+					out_cap = 0;
+					st.status = NOMEM;
+					return NOMEM;
+				}
+			}
+			switch (fp & VARIANT_BITS) {
+			case K_SPECIAL:
+				r = PUNT;
+				break;
+			case K_TOKENS:
+				r = token_line(s, e);
+				break;
+			case K_VARS:
+				r = var_line(s, e, fp & ~VARIANT_BITS);
+				break;
+			default:
+				r = plain_line(s, e, fp);
+			}
+			if (r != DONE) {
+				st.status = r;
+				st.start = (i32)s;
+				st.end = (i32)e;
+				st.line = line;
+				if (r == PUNT) {
+					/* The host goes on after it: px_run(e + 1, line + 1). */
+					bk++;
+					bstart = e + 1;
+				}
+				return r;
+			}
+		}
+		bk++;
+		bstart = e + 1;
+		line++;
+		/* A line printed before in full: the lines after it may repeat earlier input too. */
+		if (st.run_ref >= 0 && (run_flags & RUN_SKIPS) && e < in_len) {
+			st.status = REPEAT;
+			st.start = (i32)bstart;
+			st.line = line;
+			return REPEAT;
+		}
+	}
+	st.status = DONE;
+	st.start = (i32)bstart;
+	st.line = line;
+	return DONE;
+}
