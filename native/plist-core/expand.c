@@ -345,31 +345,51 @@ scan(u32 from)
 	u32 end = in_len, k = 0, s = from;
 
 	while (k < BATCH) {
-		u32 i = s, h = 0, odd = 0, pairs = 0, prev = 0, dollar = 0, del = 0, w, len, fp;
+		u32 i = s, h = 0, odd = 0, pairs = 0, dollar = 0, del = 0, w, len, fp;
+		uint64_t odd64 = 0, pairs64 = 0, dollar64 = 0, del64 = 0, prev = 0;
 
 		/*
-		 * Four bytes a step while none is a newline (the exact has-a-zero-byte
-		 * test on the word xor '\n\n\n\n'), then bytes. `odd` gets bit 7 of a
-		 * control byte or one of 0x80 and up (a borrow can only mark the
-		 * neighbour of a byte already marked); `pairs` of a '.' or '/' right
-		 * after another.
+		 * Eight bytes a step while none is a newline (the exact has-a-zero-byte
+		 * test on the word xor '\n' x 8), then one word of four, then bytes;
+		 * the hash is over 32-bit words all the same (key_hash). `odd` gets
+		 * bit 7 of a control byte or one of 0x80 and up (a borrow can only
+		 * mark the neighbour of a byte already marked); `pairs` of a '.' or
+		 * '/' right after another.
 		 */
-		for (; i + 4 <= end; i += 4) {
+		for (; i + 8 <= end; i += 8) {
+			uint64_t w8, z, q, ds, x;
+			__builtin_memcpy(&w8, b + i, 8);
+			z = w8 ^ 0x0a0a0a0a0a0a0a0aull;
+			if ((z - 0x0101010101010101ull) & ~z & 0x8080808080808080ull)
+				break;
+			h = (h * 0x01000193u + (u32)w8) * 0x01000193u + (u32)(w8 >> 32);
+			odd64 |= (w8 - 0x2020202020202020ull) | w8;
+			q = (w8 | 0x0101010101010101ull) ^ 0x2f2f2f2f2f2f2f2full;
+			ds = ~(((q & 0x7f7f7f7f7f7f7f7full) + 0x7f7f7f7f7f7f7f7full) | q) & 0x8080808080808080ull;
+			pairs64 |= ((ds << 8) | prev) & ds;
+			prev = ds >> 56;
+			x = w8 ^ 0x2424242424242424ull;
+			dollar64 |= (x - 0x0101010101010101ull) & ~x;
+			x = w8 ^ 0x7f7f7f7f7f7f7f7full;
+			del64 |= (x - 0x0101010101010101ull) & ~x;
+		}
+		if (i + 4 <= end) {
 			u32 z, q, ds, x;
 			__builtin_memcpy(&w, b + i, 4);
 			z = w ^ 0x0a0a0a0au;
-			if ((z - 0x01010101u) & ~z & 0x80808080u)
-				break;
-			h = h * 0x01000193u + w;
-			odd |= (w - 0x20202020u) | w;
-			q = (w | 0x01010101u) ^ 0x2f2f2f2fu;
-			ds = ~(((q & 0x7f7f7f7fu) + 0x7f7f7f7fu) | q) & 0x80808080u;
-			pairs |= ((ds << 8) | prev) & ds;
-			prev = ds >> 24;
-			x = w ^ 0x24242424u;
-			dollar |= (x - 0x01010101u) & ~x;
-			x = w ^ 0x7f7f7f7fu;
-			del |= (x - 0x01010101u) & ~x;
+			if (((z - 0x01010101u) & ~z & 0x80808080u) == 0) {
+				h = h * 0x01000193u + w;
+				odd |= (w - 0x20202020u) | w;
+				q = (w | 0x01010101u) ^ 0x2f2f2f2fu;
+				ds = ~(((q & 0x7f7f7f7fu) + 0x7f7f7f7fu) | q) & 0x80808080u;
+				pairs |= ((ds << 8) | (u32)prev) & ds;
+				prev = ds >> 24;
+				x = w ^ 0x24242424u;
+				dollar |= (x - 0x01010101u) & ~x;
+				x = w ^ 0x7f7f7f7fu;
+				del |= (x - 0x01010101u) & ~x;
+				i += 4;
+			}
 		}
 		for (; i < end; i++) {
 			u32 c = b[i], ds;
@@ -378,12 +398,16 @@ scan(u32 from)
 			h = h * 0x01000193u + c;
 			odd |= (c - 0x20u) | c;
 			ds = (c | 1) == '/' ? 0x80u : 0;
-			pairs |= ds & prev;
+			pairs |= ds & (u32)prev;
 			prev = ds;
 			dollar |= c == '$' ? 0x80u : 0;
 			del |= c == 0x7f ? 0x80u : 0;
 		}
 		len = i - s;
+		odd |= (u32)(odd64 >> 32) | (u32)odd64;
+		del |= (u32)(del64 >> 32) | (u32)del64;
+		dollar |= (u32)(dollar64 >> 32) | (u32)dollar64;
+		pairs |= (u32)(pairs64 >> 32) | (u32)pairs64;
 		fp = fingerprint(h, len);
 		if (dollar & 0x80808080u)
 			fp = has_arch_tail(b, s, i) ? K_TOKENS : fp | K_VARS;

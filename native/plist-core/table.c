@@ -69,13 +69,7 @@ home(u32 fp, u32 sh)
 static u32 *
 new_table(u32 bits)
 {
-	u32 bytes = (1u << bits) * 8;
-	u32 *t = mem_alloc(bytes);
-
-	/* Written through once: the pages are then mapped in order, not one fault at a time as keys arrive. */
-	if (t != NULL)
-		memset(t, 0, bytes);
-	return t;
+	return mem_calloc((1u << bits) * 8);
 }
 
 int
@@ -218,8 +212,9 @@ table_commit(u32 slot, u32 fp, u32 variants, const u8 *p, u32 len, i32 ref)
 		return -1;
 	table[2 * slot] = fp | variants;
 	table[2 * slot + 1] = (u32)r;
-	count++;
-	return table_reserve(0);
+	if (++count * 4 > (mask + 1) * 3)
+		return grow();
+	return 0;
 }
 
 u32

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type ExpandOptions, expandLines, expandSourcesToBytes, stripTokens } from '../src/index.ts';
+import { platformFor } from '@mkpkg/platform';
 import { platformVariants, seeded, sunos } from './helpers.ts';
 
 /**
@@ -102,5 +103,28 @@ describe('token removal', () => {
       const s = Array.from({ length: 1 + rnd(8) }, () => pieces[rnd(pieces.length)]).join('');
       expect(stripTokens(s)).toBe(sequential(s));
     }
+  });
+});
+
+describe('the core at the edges of its buffers', () => {
+  it('agrees with the string path when a chunk expands past its output buffer (256 KiB), repeats included', async () => {
+    const { pick, rnd } = seeded(11);
+    const heads = ['bin/', 'sbin/', 'lib/', 'include${INCARCHSUFFIX}/', 'lib${LIBARCHSUFFIX}/', 'share/', '@comment ', '${PKGMANDIR}/'];
+    const body = Array.from({ length: 40_000 }, (_, i) => `${pick(heads)}p${rnd(5000)}/f${i % 9000}`);
+    // Duplicates far apart, and a run of them repeated over itself.
+    const input = [...body, ...body.slice(0, 5000)].join('\n') + '\n';
+    const opts = sunos();
+    const want = viaLines(input, opts);
+    expect(want.out.length).toBeGreaterThan(1 << 20);
+    expect(await viaBytes(input, opts, 1 << 22)).toEqual(want);
+  });
+  it('agrees with the string path when token values are longer than a line and its output', async () => {
+    const long = 'x'.repeat(40_000);
+    const platform = platformFor('SunOS', { 'BINARCHSUFFIX.64': `/${long}`, 'LIBARCHSUFFIX.32': `/${long}y`, 'INCARCHSUFFIX.64': `/${long}z` });
+    const opts = sunos({ platform });
+    const input = ['bin${BINARCHSUFFIX}/a', 'lib${LIBARCHSUFFIX}/b', 'include${INCARCHSUFFIX}/c.h', 'bin/d', 'lib/e', 'share/f'].join('\n');
+    const want = viaLines(input, opts);
+    expect(want.out.length).toBeGreaterThan(4 * 40_000);
+    expect(await viaBytes(input, opts, 1 << 16)).toEqual(want);
   });
 });
