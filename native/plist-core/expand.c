@@ -31,6 +31,8 @@ enum { DONE, PUNT, REPEAT, FULL, NOMEM };
 struct bytes {
 	const u8 *p;
 	u32 len;
+	/* The first bytes (up to 8) as a little-endian word and its mask: a prefix test is one compare (see starts). */
+	uint64_t head, mask;
 };
 
 struct dir {
@@ -54,15 +56,16 @@ static struct {
 	u8 dir_start[256];
 } cfg;
 
-static const u8 TOKENS[3][TOKEN_LEN] = {
-	{ '$', '{', 'B', 'I', 'N', 'A', 'R', 'C', 'H', 'S', 'U', 'F', 'F', 'I', 'X', '}' },
-	{ '$', '{', 'L', 'I', 'B', 'A', 'R', 'C', 'H', 'S', 'U', 'F', 'F', 'I', 'X', '}' },
-	{ '$', '{', 'I', 'N', 'C', 'A', 'R', 'C', 'H', 'S', 'U', 'F', 'F', 'I', 'X', '}' },
+/* The multiarch tokens, "@comment " and "@pkgdir " (with_head'ed by px_init). */
+static struct bytes TOKENS[3] = {
+	{ (const u8 *)"${BINARCHSUFFIX}", TOKEN_LEN, 0, 0 },
+	{ (const u8 *)"${LIBARCHSUFFIX}", TOKEN_LEN, 0, 0 },
+	{ (const u8 *)"${INCARCHSUFFIX}", TOKEN_LEN, 0, 0 },
 };
 #define TOKEN_BIN	0
 #define TOKEN_INC	2
-static const u8 COMMENT[] = "@comment ";
-static const u8 PKGDIR[] = "@pkgdir ";
+static struct bytes COMMENT = { (const u8 *)"@comment ", 9, 0, 0 };
+static struct bytes PKGDIR = { (const u8 *)"@pkgdir ", 8, 0, 0 };
 
 /* What the host reads after px_run (an i32 array; see core.ts). */
 static struct {
@@ -86,15 +89,37 @@ static u32 scratch_cap;
 static i32 bend[BATCH], bfp[BATCH];
 static u32 bn, bk, bstart;
 
+static uint64_t
+load64(const u8 *p)
+{
+	uint64_t w;
+
+	__builtin_memcpy(&w, p, 8);
+	return w;
+}
+
+static struct bytes
+with_head(struct bytes x)
+{
+	u32 n = x.len < 8 ? x.len : 8, i;
+
+	x.head = 0;
+	for (i = 0; i < n; i++)
+		x.head |= (uint64_t)x.p[i] << (8 * i);
+	x.mask = n == 8 ? ~0ull : (1ull << (8 * n)) - 1;
+	return x;
+}
+
+/* Whether b[s, e) starts with x. Reads 8 bytes at b + s: every buffer has SLACK bytes past its end. */
 static int
-starts(const u8 *b, u32 s, u32 e, const u8 *p, u32 n)
+starts(const u8 *b, u32 s, u32 e, const struct bytes *x)
 {
 	u32 i;
 
-	if (e - s < n)
+	if (e - s < x->len || (load64(b + s) & x->mask) != x->head)
 		return 0;
-	for (i = 0; i < n; i++)
-		if (b[s + i] != p[i])
+	for (i = 8; i < x->len; i++)
+		if (b[s + i] != x->p[i])
 			return 0;
 	return 1;
 }
@@ -121,6 +146,16 @@ put_line(u8 *dst, const u8 *src, u32 n)
 	return dst + 1;
 }
 
+/* Bytes a line of n input bytes can add to the output at most. */
+static u32
+room_for(u32 n)
+{
+	return (cfg.nabi + 2) * (n + (n / TOKEN_LEN + 1) * cfg.max_token + cfg.max_prefix + cfg.link.len + 2) + SLACK;
+}
+
+/* room_for the longest line the core expands (a longer one is the host's). */
+static u32 line_room;
+
 /* ---- configuration (written by the host once; see core.ts) */
 
 static const u8 *cur, *cur_end;
@@ -143,7 +178,7 @@ rd_u32(void)
 static struct bytes
 rd_bytes(void)
 {
-	struct bytes b = { cur, rd_u32() };
+	struct bytes b = { cur, rd_u32(), 0, 0 };
 
 	b.p = cur;
 	if ((u32)(cur_end - cur) < b.len) {
@@ -151,13 +186,13 @@ rd_bytes(void)
 		b.len = 0;
 	} else
 		cur += b.len;
-	return b;
+	return with_head(b);
 }
 
 static int
 same_bytes(struct bytes a, struct bytes b)
 {
-	return a.len == b.len && starts(a.p, 0, a.len, b.p, b.len);
+	return a.len == b.len && starts(a.p, 0, a.len, &b);
 }
 
 EXPORT(px_config) void *
@@ -174,6 +209,10 @@ px_init(const u8 *config, u32 n, u32 expected_lines)
 
 	cur = config;
 	cur_end = config + n;
+	for (i = 0; i < 3; i++)
+		TOKENS[i] = with_head(TOKENS[i]);
+	COMMENT = with_head(COMMENT);
+	PKGDIR = with_head(PKGDIR);
 	cfg.nabi = rd_u32();
 	cfg.enabled = rd_u32();
 	cfg.literal_vars = rd_u32();
@@ -219,6 +258,7 @@ px_init(const u8 *config, u32 n, u32 expected_lines)
 	}
 	if (bad_config || cur != cur_end)
 		return -1;
+	line_room = room_for(NAME_MAX_BYTES);
 	out_cap = 1u << 18;
 	if ((out = mem_alloc(out_cap + SLACK)) == NULL)
 		return -1;
@@ -285,15 +325,15 @@ match_dir(const u8 *b, u32 s, u32 e)
 
 	for (d = 0; d < cfg.ndirs; d++) {
 		const struct dir *dir = &cfg.dirs[d];
-		if (!starts(b, s, e, dir->prefix.p, dir->prefix.len))
+		if (!starts(b, s, e, &dir->prefix))
 			continue;
 		for (k = 0; k < dir->nskip; k++)
-			if (starts(b, s, e, dir->skip[k].p, dir->skip[k].len))
+			if (starts(b, s, e, &dir->skip[k]))
 				break;
 		if (k < dir->nskip)
 			continue;
 		for (k = 0; k < cfg.nabi; k++)
-			if (dir->suffixed[k] && starts(b, s, e, dir->abi[k].p, dir->abi[k].len))
+			if (dir->suffixed[k] && starts(b, s, e, &dir->abi[k]))
 				return ABI_DIR;
 		return (i32)d;
 	}
@@ -328,11 +368,14 @@ static int
 has_arch_tail(const u8 *b, u32 s, u32 e)
 {
 	static const u8 tail[] = "ARCHSUFFIX}";
-	u32 i;
+	u32 i, k;
 
-	for (i = s; i + sizeof(tail) - 1 <= e; i++)
-		if (b[i] == 'A' && starts(b, i, e, tail, sizeof(tail) - 1))
+	for (i = s; i + sizeof(tail) - 1 <= e; i++) {
+		for (k = 0; k < sizeof(tail) - 1 && b[i + k] == tail[k]; k++)
+			;
+		if (k == sizeof(tail) - 1)
 			return 1;
+	}
 	return 0;
 }
 
@@ -428,12 +471,6 @@ scan(u32 from)
 
 static u32 run_flags;
 
-/* Bytes a line of n input bytes can add to the output at most. */
-static u32
-room_for(u32 n)
-{
-	return (cfg.nabi + 2) * (n + (n / TOKEN_LEN + 1) * cfg.max_token + cfg.max_prefix + cfg.link.len + 2) + SLACK;
-}
 
 /* A line printed before in full, whose key is len bytes: where the input that followed that key goes on. */
 static void
@@ -455,8 +492,8 @@ plain_line(u32 s, u32 e, u32 fp)
 
 	if (b[s] == '@') {
 		/* `@comment text` is always valid; `@pkgdir path` is when the path is relative. */
-		int pkgdir = starts(b, s, e, PKGDIR, 8) && len > 8 && b[s + 8] != '/';
-		if (!pkgdir && !starts(b, s, e, COMMENT, 9))
+		int pkgdir = starts(b, s, e, &PKGDIR) && len > 8 && b[s + 8] != '/';
+		if (!pkgdir && !starts(b, s, e, &COMMENT))
 			return PUNT;
 	} else if (b[s] == '/')
 		return PUNT;
@@ -547,7 +584,7 @@ token_at(const u8 *b, u32 i, u32 e)
 	int t;
 
 	for (t = 0; t < 3; t++)
-		if (starts(b, i, e, TOKENS[t], TOKEN_LEN))
+		if (starts(b, i, e, &TOKENS[t]))
 			return t;
 	return -1;
 }
@@ -586,6 +623,19 @@ struct output {
 };
 
 static const struct bytes NO_VALUES[3];
+
+static int
+same_text(const u8 *w, const struct output *a, const struct output *b)
+{
+	u32 n = a->oe - a->os, i;
+
+	if (n != b->oe - b->os)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (w[a->os + i] != w[b->os + i])
+			return 0;
+	return 1;
+}
 
 /*
  * Rule C for a file line b[s, e) whose every '$' starts a multiarch token:
@@ -670,8 +720,7 @@ token_line(u32 s, u32 e)
 			u32 q, seen, slot, fp, klen = o[j].ke - o[j].ks;
 			const u8 *key = w + o[j].ks;
 			for (q = 0; q < j; q++)
-				if ((printed >> q & 1) && o[q].oe - o[q].os == o[j].oe - o[j].os &&
-				    starts(w, o[q].os, o[q].oe, w + o[j].os, o[j].oe - o[j].os))
+				if ((printed >> q & 1) && same_text(w, &o[q], &o[j]))
 					break;
 			if (q < j)
 				continue;
@@ -726,7 +775,7 @@ px_run(u32 from, i32 line, u32 flags)
 		fp = (u32)bfp[bk];
 		st.run_ref = -1;
 		if (e > s) {
-			if ((u32)st.out_len + room_for(e - s) > out_cap) {
+			if ((u32)st.out_len + line_room > out_cap) {
 				if (st.out_len > 0) {
 					st.status = FULL;
 					st.start = (i32)s;
@@ -735,7 +784,7 @@ px_run(u32 from, i32 line, u32 flags)
 				}
 				/* Long token values: a line's outputs can outgrow the buffer. */
 				mem_free(out);
-				out_cap = room_for(e - s);
+				out_cap = line_room;
 				if ((out = mem_alloc(out_cap + SLACK)) == NULL) {
 					out_cap = 0;
 					st.status = NOMEM;
