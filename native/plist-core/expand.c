@@ -47,8 +47,12 @@ struct dir {
 	struct bytes *skip;			/* lib/svc/: lines under these are not expanded */
 };
 
+/* Longer configured strings (token values, prefixes) leave every line to the host: no size arithmetic can overflow. */
+#define MAX_CONFIG_STRING	(1u << 16)
+
 static struct {
 	u32 nabi, enabled, literal_vars, tokens_plain, max_token, max_prefix;
+	u32 host_only;
 	struct bytes link;			/* "@link lib/isaexec " */
 	struct bytes token[MAX_ABIS][3];	/* each ABI's values of the bin, lib and inc tokens */
 	u32 ndirs;
@@ -258,7 +262,8 @@ px_init(const u8 *config, u32 n, u32 expected_lines)
 	}
 	if (bad_config || cur != cur_end)
 		return -1;
-	line_room = room_for(NAME_MAX_BYTES);
+	cfg.host_only = cfg.max_token > MAX_CONFIG_STRING || cfg.max_prefix > MAX_CONFIG_STRING || cfg.link.len > MAX_CONFIG_STRING;
+	line_room = cfg.host_only ? 0 : room_for(NAME_MAX_BYTES);
 	out_cap = 1u << 18;
 	if ((out = mem_alloc(out_cap + SLACK)) == NULL)
 		return -1;
@@ -791,7 +796,7 @@ px_run(u32 from, i32 line, u32 flags)
 					return NOMEM;
 				}
 			}
-			switch (fp & VARIANT_BITS) {
+			switch (cfg.host_only ? K_SPECIAL : fp & VARIANT_BITS) {
 			case K_SPECIAL:
 				r = PUNT;
 				break;

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type ExpandOptions, expandLines, expandSourcesToBytes, stripTokens } from '../src/index.ts';
 import { platformFor } from '@mkpkg/platform';
@@ -66,6 +69,31 @@ describe('byte path equals string path', () => {
     expect(checked).toBe(120);
     expect(expanded).toBeGreaterThan(80); // most inputs are valid and expand
   });
+  it('agrees when most lines are duplicates (past the ones reported one by one), from a file and from a stream', async () => {
+    const { pick } = seeded(23);
+    const heads = ['bin/', 'lib/', 'share/', 'include${INCARCHSUFFIX}/', 'bin${BINARCHSUFFIX}/', '@comment ', '${PKGMANDIR}/', 'lib/amd64/', 'bin/i86/'];
+    const tails = ['a', 'b', 'c/d', 'é'];
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'plist-bytes-'));
+    try {
+      for (const platform of platformVariants()) {
+        const opts = sunos({ platform });
+        for (let round = 0; round < 5; round++) {
+          const input = Array.from({ length: 400 }, () => pick(heads) + pick(tails)).join('\n') + '\n';
+          const want = viaLines(input, opts);
+          expect(want.warnings.at(-1)).toMatch(/more duplicate entries dropped/);
+          for (const chunk of [13, 1 << 16]) expect(await viaBytes(input, opts, chunk)).toEqual(want);
+          const file = path.join(dir, 'PLIST');
+          writeFileSync(file, input);
+          const parts: Buffer[] = [];
+          const warnings: string[] = [];
+          await expandSourcesToBytes([file], opts, (b) => void parts.push(Buffer.from(b)), (w) => void warnings.push(w));
+          expect({ out: Buffer.concat(parts).toString('utf8'), warnings: warnings.map((w) => w.replace(`${file}:`, 'P:')) }).toEqual(want);
+        }
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
   it('reports bad lines the same way and at the same line', async () => {
     const opts = sunos();
     for (const bad of ['/usr/bin/x', 'bin/../x', '@pkgdir /x', '@pkgdir ', '@frob x', 'a${B', 'share/./x', 'share//x', 'share/x/', './x']) {
@@ -118,13 +146,17 @@ describe('the core at the edges of its buffers', () => {
     expect(want.out.length).toBeGreaterThan(1 << 20);
     expect(await viaBytes(input, opts, 1 << 22)).toEqual(want);
   });
-  it('agrees with the string path when token values are longer than a line and its output', async () => {
-    const long = 'x'.repeat(40_000);
-    const platform = platformFor('SunOS', { 'BINARCHSUFFIX.64': `/${long}`, 'LIBARCHSUFFIX.32': `/${long}y`, 'INCARCHSUFFIX.64': `/${long}z` });
-    const opts = sunos({ platform });
-    const input = ['bin${BINARCHSUFFIX}/a', 'lib${LIBARCHSUFFIX}/b', 'include${INCARCHSUFFIX}/c.h', 'bin/d', 'lib/e', 'share/f'].join('\n');
-    const want = viaLines(input, opts);
-    expect(want.out.length).toBeGreaterThan(4 * 40_000);
-    expect(await viaBytes(input, opts, 1 << 16)).toEqual(want);
+  it('agrees with the string path when token values are longer than a line and its output, or than the core takes', async () => {
+    // 40,000 bytes: the core grows its output buffer; 100,000: past what it takes, every line is the string path's.
+    for (const size of [40_000, 100_000]) {
+      const long = 'x'.repeat(size);
+      const platform = platformFor('SunOS', { 'BINARCHSUFFIX.64': `/${long}`, 'LIBARCHSUFFIX.32': `/${long}y`, 'INCARCHSUFFIX.64': `/${long}z` });
+      const opts = sunos({ platform });
+      const input = ['bin${BINARCHSUFFIX}/a', 'lib${LIBARCHSUFFIX}/b', 'include${INCARCHSUFFIX}/c.h', 'bin/d', 'lib/e', 'share/f', 'share/f'].join('\n');
+      const want = viaLines(input, opts);
+      expect(want.out.length).toBeGreaterThan(4 * size);
+      expect(want.warnings).toHaveLength(1);
+      expect(await viaBytes(input, opts, 1 << 16)).toEqual(want);
+    }
   });
 });
