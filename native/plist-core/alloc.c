@@ -68,22 +68,6 @@ mem_alloc(u32 n)
 	return (void *)(uintptr_t)p;
 }
 
-/* mem_alloc, zeroed: memory never handed out is zero already (linear memory grows zeroed), and is left untouched. */
-void *
-mem_calloc(u32 n)
-{
-	u32 *link, p;
-
-	for (link = &free_list; (p = *link) != 0; link = &head_of(p)->next)
-		if (head_of(p)->size >= n) {
-			void *q = mem_alloc(n);
-			if (q != NULL)
-				memset(q, 0, n);
-			return q;
-		}
-	return mem_alloc(n);
-}
-
 void
 mem_free(void *ptr)
 {

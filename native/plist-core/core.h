@@ -30,7 +30,6 @@ typedef int32_t i32;
 
 /* alloc.c: 8-aligned blocks of linear memory; 0 when it cannot grow. */
 void *mem_alloc(u32 n);
-void *mem_calloc(u32 n);
 void mem_free(void *p);
 
 void *memcpy(void *dst, const void *src, size_t n);

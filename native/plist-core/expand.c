@@ -25,7 +25,7 @@ enum { DONE, PUNT, REPEAT, FULL, NOMEM };
 #define MAX_TOKENS	32u
 #define MAX_ABIS	8u
 #define MAX_OUTPUTS	(MAX_ABIS + 2)
-#define BATCH		1024u
+#define BATCH		256u
 #define SLACK		16u	/* bytes a buffer has past its end: copies move 8 bytes at a time */
 
 struct bytes {

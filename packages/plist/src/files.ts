@@ -14,7 +14,7 @@ interface Chunk {
   readonly ref: number;
 }
 
-const CHUNK = 1 << 20;
+const CHUNK = 1 << 16;
 
 /** Where a piece at `pos` in an input logged from `base` is: -1 when the input is not logged. */
 function refOf(base: number, pos: number): number {
