@@ -16,7 +16,14 @@ typedef uint8_t u8;
 typedef uint32_t u32;
 typedef int32_t i32;
 
+/* Built natively (fence.c), the same functions are plain externs. */
+#ifdef __wasm__
 #define EXPORT(name) __attribute__((export_name(#name)))
+#define IMPORT(name) __attribute__((import_module("env"), import_name(#name)))
+#else
+#define EXPORT(name)
+#define IMPORT(name)
+#endif
 
 /* Variant bits of a key (see table.c). */
 #define PLAIN		1u
@@ -52,7 +59,7 @@ void table_touch(const i32 *fps, u32 n);
 extern i32 table_matched_ref;
 
 /* Provided by the host: whether the logged line at `ref` is p[0, len). */
-__attribute__((import_module("env"), import_name("log_equals"))) int log_equals(i32 ref, const u8 *p, u32 len);
+IMPORT(log_equals) int log_equals(i32 ref, const u8 *p, u32 len);
 
 /* The host's interface (README.md). */
 void *px_config(u32 n);

@@ -235,7 +235,7 @@ px_init(const u8 *config, u32 n, u32 expected_lines)
 				cfg.max_token = v.len;
 		}
 	cfg.ndirs = rd_u32();
-	if (cfg.ndirs > 4096 || (cfg.dirs = mem_alloc(cfg.ndirs * sizeof(struct dir) + 1)) == NULL)
+	if (cfg.ndirs > 4096 || (cfg.dirs = mem_alloc(cfg.ndirs * sizeof(struct dir))) == NULL)
 		return -1;
 	for (d = 0; d < cfg.ndirs && !bad_config; d++) {
 		struct dir *dir = &cfg.dirs[d];
@@ -251,7 +251,7 @@ px_init(const u8 *config, u32 n, u32 expected_lines)
 				cfg.max_prefix = dir->abi[i].len;
 		}
 		dir->nskip = rd_u32();
-		if (dir->nskip > 4096 || (dir->skip = mem_alloc(dir->nskip * sizeof(struct bytes) + 1)) == NULL)
+		if (dir->nskip > 4096 || (dir->skip = mem_alloc(dir->nskip * sizeof(struct bytes))) == NULL)
 			return -1;
 		for (i = 0; i < dir->nskip; i++)
 			dir->skip[i] = rd_bytes();
