@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { DUPLICATE_WARNINGS } from '../../packages/plist/src/expand.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const bin = path.join(root, 'packages/plist/bin/plist-expand.mjs');
+const bin = path.join(root, 'packages/plist/bin/plist-expand');
 const big = Number(process.argv[2] ?? 1_000_000);
 const small = Math.round(big / 4);
 
@@ -158,7 +158,7 @@ try {
       .replace(/^@comment (p\d+) core/gm, '@comment $$NetBSD$$ $1'),
     'latin1',
   );
-  // The command as a user runs it: the installed bin (its shebang finds node), which runs the compiled dist/.
+  // The command as a user runs it: the bin (a sh front end starting node), which runs the compiled dist/.
   const expand = (f: string, stderr?: Stderr) => ({ cmd: bin, args: ['--opsys', 'SunOS', '--multiarch', 'bin,lib', f], stderr });
   const awkOn = (f: string) => ({ cmd: 'awk', args: ['{print}', f] });
   // In a checkout the bin rebuilds a stale dist/ first: let that happen before timing.

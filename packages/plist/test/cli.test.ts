@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fixtures, lines, repoRoot, runCli, tempDir } from './helpers.ts';
@@ -99,6 +99,20 @@ describe('every option on the command line', () => {
     const r = spawnSync('sh', ['-c', `"${process.execPath}" "${bin}" --opsys SunOS --multiarch bin "${big}" | head -n 1`], { encoding: 'utf8' });
     expect(r.stdout).toBe('bin/amd64/cmd0\n');
     expect(r.stderr).toBe('');
+  });
+  it('is started without NODE_EXTRA_CA_CERTS, through the links npm makes to it too', () => {
+    const d = tempDir();
+    // npm links bin/<name> into a bin directory on PATH; the front end finds its shim through the link.
+    const link = path.join(d, 'plist-expand');
+    symlinkSync(path.join(repoRoot, 'packages/plist/bin/plist-expand'), link);
+    const env = { ...process.env, NODE_EXTRA_CA_CERTS: path.join(d, 'no-such-bundle.pem') };
+    // Node itself reads the file as it starts (and says so when it cannot): the test can see whether it was read.
+    const node = spawnSync(process.execPath, ['-e', '0'], { env, encoding: 'utf8' });
+    expect(node.stderr).toMatch(/extra certs/);
+    const r = spawnSync(link, ['--opsys', 'SunOS', '--multiarch', 'bin', '-'], { env, input: 'bin/x\n', encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(lines(r.stdout)).toEqual(['bin/amd64/x', 'bin/i86/x', '@link lib/isaexec bin/x']);
   });
   it('takes --recursive for -r, repeated --subst, and operands that look like numbers as names', () => {
     const r = runCli(['--opsys', 'SunOS', '--multiarch', 'bin', '--recursive', path.join(fixtures, 'tree/sysutils')]);
