@@ -70,6 +70,7 @@ static struct bytes TOKENS[3] = {
 #define TOKEN_INC	2
 static struct bytes COMMENT = { (const u8 *)"@comment ", 9, 0, 0 };
 static struct bytes PKGDIR = { (const u8 *)"@pkgdir ", 8, 0, 0 };
+static struct bytes LINKCMD = { (const u8 *)"@link ", 6, 0, 0 };
 
 /* What the host reads after px_run (an i32 array; see core.ts). */
 static struct {
@@ -217,6 +218,7 @@ px_init(const u8 *config, u32 n, u32 expected_lines)
 		TOKENS[i] = with_head(TOKENS[i]);
 	COMMENT = with_head(COMMENT);
 	PKGDIR = with_head(PKGDIR);
+	LINKCMD = with_head(LINKCMD);
 	cfg.nabi = rd_u32();
 	cfg.enabled = rd_u32();
 	cfg.literal_vars = rd_u32();
@@ -322,9 +324,13 @@ px_scratch(u32 n)
 
 /* ---- matching */
 
-/* Which automatic dir b[s, e) is in: an index, NO_DIR, or ABI_DIR (already per-ABI). */
+/*
+ * Which automatic dir b[s, e) is in: an index, NO_DIR, or ABI_DIR (already
+ * per-ABI: then *under, when given, gets the dir and the ABI as
+ * dir * MAX_ABIS + abi).
+ */
 static i32
-match_dir(const u8 *b, u32 s, u32 e)
+match_dir(const u8 *b, u32 s, u32 e, u32 *under)
 {
 	u32 d, k;
 
@@ -338,35 +344,36 @@ match_dir(const u8 *b, u32 s, u32 e)
 		if (k < dir->nskip)
 			continue;
 		for (k = 0; k < cfg.nabi; k++)
-			if (dir->suffixed[k] && starts(b, s, e, &dir->abi[k]))
+			if (dir->suffixed[k] && starts(b, s, e, &dir->abi[k])) {
+				if (under != NULL)
+					*under = d * MAX_ABIS + k;
 				return ABI_DIR;
+			}
 		return (i32)d;
 	}
 	return NO_DIR;
 }
 
+/*
+ * Whether the path b[s, e) has a component the path check refuses: empty
+ * (a leading or trailing '/', '//'), '.' or '..' (unsafePathReason in
+ * packages/platform). '.keep' and 'a..b' are fine.
+ */
 static int
-has_odd_pair(const u8 *b, u32 s, u32 e)
+bad_component(const u8 *b, u32 s, u32 e)
 {
-	u32 i;
+	u32 i = s, c, n;
 
-	for (i = s + 1; i < e; i++) {
-		u8 c = b[i], before = b[i - 1];
-		if ((before == '/' && (c == '/' || c == '.')) || (before == '.' && c == '.'))
+	for (;;) {
+		for (c = i; i < e && b[i] != '/'; i++)
+			;
+		n = i - c;
+		if (n == 0 || (n == 1 && b[c] == '.') || (n == 2 && b[c] == '.' && b[c + 1] == '.'))
 			return 1;
+		if (i >= e)
+			return 0;
+		i++;
 	}
-	return 0;
-}
-
-static int
-has_dots(const u8 *b, u32 s, u32 e)
-{
-	u32 i;
-
-	for (i = s + 1; i < e; i++)
-		if (b[i] == '.' && b[i - 1] == '.')
-			return 1;
-	return 0;
 }
 
 static int
@@ -400,9 +407,10 @@ scan(u32 from)
 		 * Eight bytes a step while none is a newline (the exact has-a-zero-byte
 		 * test on the word xor '\n' x 8), then one word of four, then bytes;
 		 * the hash is over 32-bit words all the same (key_hash). `odd` gets
-		 * bit 7 of a control byte or one of 0x80 and up (a borrow can only
-		 * mark the neighbour of a byte already marked); `pairs` of a '.' or
-		 * '/' right after another.
+		 * bit 7 where a byte is a control byte (the exact has-less-than
+		 * test; bytes of 0x80 and up are UTF-8, which the host checked),
+		 * `del` where one is DEL, `pairs` where a '.' or '/' follows
+		 * another (then the components are looked at).
 		 */
 		for (; i + 8 <= end; i += 8) {
 			uint64_t w8, z, q, ds, x;
@@ -411,7 +419,7 @@ scan(u32 from)
 			if ((z - 0x0101010101010101ull) & ~z & 0x8080808080808080ull)
 				break;
 			h = (h * 0x01000193u + (u32)w8) * 0x01000193u + (u32)(w8 >> 32);
-			odd64 |= (w8 - 0x2020202020202020ull) | w8;
+			odd64 |= (w8 - 0x2020202020202020ull) & ~w8;
 			q = (w8 | 0x0101010101010101ull) ^ 0x2f2f2f2f2f2f2f2full;
 			ds = ~(((q & 0x7f7f7f7f7f7f7f7full) + 0x7f7f7f7f7f7f7f7full) | q) & 0x8080808080808080ull;
 			pairs64 |= ((ds << 8) | prev) & ds;
@@ -427,7 +435,7 @@ scan(u32 from)
 			z = w ^ 0x0a0a0a0au;
 			if (((z - 0x01010101u) & ~z & 0x80808080u) == 0) {
 				h = h * 0x01000193u + w;
-				odd |= (w - 0x20202020u) | w;
+				odd |= (w - 0x20202020u) & ~w;
 				q = (w | 0x01010101u) ^ 0x2f2f2f2fu;
 				ds = ~(((q & 0x7f7f7f7fu) + 0x7f7f7f7fu) | q) & 0x80808080u;
 				pairs |= ((ds << 8) | (u32)prev) & ds;
@@ -444,7 +452,7 @@ scan(u32 from)
 			if (c == '\n')
 				break;
 			h = h * 0x01000193u + c;
-			odd |= (c - 0x20u) | c;
+			odd |= c < 0x20 ? 0x80u : 0;
 			ds = (c | 1) == '/' ? 0x80u : 0;
 			pairs |= ds & (u32)prev;
 			prev = ds;
@@ -459,8 +467,8 @@ scan(u32 from)
 		fp = fingerprint(h, len);
 		if (dollar & 0x80808080u)
 			fp = has_arch_tail(b, s, i) ? K_TOKENS : fp | K_VARS;
-		if ((odd | del) & 0x80808080u || len > NAME_MAX_BYTES || (pairs != 0 && has_odd_pair(b, s, i)) ||
-		    (len > 0 && (b[s] == '.' || b[i - 1] == '/')))
+		if ((odd | del) & 0x80808080u || len > NAME_MAX_BYTES ||
+		    (len > 0 && (pairs != 0 || b[s] == '.' || b[s] == '/' || b[i - 1] == '/') && bad_component(b, s, i)))
 			fp = K_SPECIAL;
 		bend[k] = (i32)i;
 		bfp[k] = (i32)fp;
@@ -485,44 +493,109 @@ repeat_from(u32 len)
 		st.run_ref = table_matched_ref + (i32)len + 1;
 }
 
-/* A plain ASCII line b[s, e) (or one whose `${VAR}`s stay as written) with fingerprint fp. */
+/*
+ * `@link SRC DEST` (b[s, e) starts with "@link "): whether SRC and DEST are
+ * there and pass the path check, as parseLine has them. Then the key of
+ * "@link <link source> DEST" is DEST, variant LINK, as the @link line
+ * expansion makes; any other @link line is its own key.
+ */
+static int
+link_line(u32 s, u32 e, u32 *kfrom, u32 *bit)
+{
+	const u8 *b = in;
+	u32 src = s + 6, i;
+
+	for (i = src; i < e && b[i] != ' '; i++)
+		;
+	if (i == src || i + 1 >= e || bad_component(b, src, i) || bad_component(b, i + 1, e))
+		return PUNT;
+	if (starts(b, s, e, &cfg.link)) {
+		*kfrom = s + cfg.link.len;
+		*bit = LINK;
+	}
+	return DONE;
+}
+
+/*
+ * A line already under an ABI dir (`bin/amd64/x`, under = dir * MAX_ABIS +
+ * abi): printed as it is, keyed as that ABI's copy of its generic line
+ * (`bin/x`) when expanding that would make it, else as itself. The generic
+ * key is built in scratch space.
+ */
+static int
+abi_line(u32 s, u32 e, u32 under, const u8 **key, u32 *klen, u32 *bit)
+{
+	const struct dir *dir = &cfg.dirs[under / MAX_ABIS];
+	u32 abi = under % MAX_ABIS, rest = e - s - dir->abi[abi].len, n = dir->prefix.len + rest;
+	u8 *g;
+
+	if (n + SLACK > scratch_cap && px_scratch(n) == NULL)
+		return NOMEM;
+	g = scratch;
+	put(put(g, dir->prefix.p, dir->prefix.len), in + s + dir->abi[abi].len, rest);
+	if (match_dir(g, 0, n, NULL) == (i32)(under / MAX_ABIS)) {
+		*key = g;
+		*klen = n;
+		*bit = dir->copy_bit[abi];
+	}
+	return DONE;
+}
+
+/*
+ * A line b[s, e) that substitution leaves as it is (plain, or with
+ * `${VAR}`s that stay as written), with fingerprint fp: rules A and B for a
+ * path in an automatic dir; anything else is printed as it is under its
+ * key (the line itself, or what link_line or abi_line make of it).
+ */
 static int
 plain_line(u32 s, u32 e, u32 fp)
 {
-	const u8 *b = in;
-	u32 len = e - s, seen, slot, printed = 0, dup = 0, i;
+	const u8 *b = in, *key = b + s;
+	u32 len = e - s, seen, slot, printed = 0, dup = 0, i, kfrom = s, klen = len, bit = PLAIN, under = 0;
 	i32 d = NO_DIR, ref = in_ref < 0 ? -1 : in_ref + (i32)s;
 	const struct dir *dir;
 	u8 *o;
+	int r;
 
+	if (ref < 0)
+		ref = -1;
 	if (b[s] == '@') {
-		/* `@comment text` is always valid; `@pkgdir path` is when the path is relative. */
-		int pkgdir = starts(b, s, e, &PKGDIR) && len > 8 && b[s + 8] != '/';
-		if (!pkgdir && !starts(b, s, e, &COMMENT))
+		/* `@comment text` is always valid; `@pkgdir path` is when the path passes the path check. */
+		if (starts(b, s, e, &LINKCMD)) {
+			if ((r = link_line(s, e, &kfrom, &bit)) != DONE)
+				return r;
+		} else if (!(starts(b, s, e, &PKGDIR) && len > 8 && !bad_component(b, s + 8, e)) && !starts(b, s, e, &COMMENT))
 			return PUNT;
 	} else if (b[s] == '/')
 		return PUNT;
 	else if (cfg.dir_start[b[s]]) {
-		d = match_dir(b, s, e);
-		if (d == ABI_DIR)
-			return PUNT;
+		d = match_dir(b, s, e, &under);
+		if (d == ABI_DIR && (r = abi_line(s, e, under, &key, &klen, &bit)) != DONE)
+			return r;
 	}
-	if (ref < 0)
-		ref = -1;
-	slot = table_find(fp, b + s, len, &seen);
-	if (d == NO_DIR) {
-		if (seen & PLAIN) {
+	if (d < 0) {
+		/* One output, the line itself. */
+		if (kfrom != s) {
+			key = b + kfrom;
+			klen = e - kfrom;
+		}
+		if (key != b + s)
+			fp = fingerprint(key_hash(key, klen), klen), ref = -1;
+		slot = table_find(fp, key, klen, &seen);
+		if (seen & bit) {
 			if (run_flags & RUN_REPORT)
 				return PUNT;
 			st.dups++;
-			repeat_from(len);
+			if (ref >= 0)
+				repeat_from(len);
 			return DONE;
 		}
-		if (table_commit(slot, fp, PLAIN, b + s, len, ref) != 0)
+		if (table_commit(slot, fp, bit, key, klen, ref) != 0)
 			return NOMEM;
 		st.out_len = (i32)(put_line(out + st.out_len, b + s, len) - out);
 		return DONE;
 	}
+	slot = table_find(fp, b + s, len, &seen);
 	dir = &cfg.dirs[d];
 	if ((seen & dir->all_bits) != 0 && (run_flags & RUN_REPORT))
 		return PUNT;
@@ -530,14 +603,14 @@ plain_line(u32 s, u32 e, u32 fp)
 		return NOMEM;
 	o = out + st.out_len;
 	for (i = 0; i < cfg.nabi; i++) {
-		u32 bit = dir->copy_bit[i];
-		if ((seen | printed) & bit) {
-			dup |= seen & bit;
+		u32 cbit = dir->copy_bit[i];
+		if ((seen | printed) & cbit) {
+			dup |= seen & cbit;
 			continue;
 		}
 		o = put(o, dir->abi[i].p, dir->abi[i].len);
 		o = put_line(o, b + s + dir->prefix.len, len - dir->prefix.len);
-		printed |= bit;
+		printed |= cbit;
 	}
 	if (dir->link) {
 		if (seen & LINK)
@@ -612,7 +685,7 @@ put_with_tokens(const u8 *b, u32 s, u32 e, const u32 *at, u32 n, const struct by
 static i32
 variant_of(const u8 *w, u32 s, u32 e)
 {
-	i32 d = cfg.ndirs > 0 ? match_dir(w, s, e) : NO_DIR;
+	i32 d = cfg.ndirs > 0 ? match_dir(w, s, e, NULL) : NO_DIR;
 
 	if (d == ABI_DIR)
 		return -1;
@@ -674,7 +747,7 @@ token_line(u32 s, u32 e)
 		has_inc |= t == TOKEN_INC;
 		i += TOKEN_LEN - 1;
 	}
-	d = cfg.ndirs > 0 ? match_dir(b, s, e) : NO_DIR;
+	d = cfg.ndirs > 0 ? match_dir(b, s, e, NULL) : NO_DIR;
 	dir = d >= 0 ? &cfg.dirs[d] : NULL;
 	if (dir != NULL && ntok > 0 && at[0] < s + dir->prefix.len)
 		return PUNT;
@@ -684,7 +757,7 @@ token_line(u32 s, u32 e)
 	w = scratch;
 	/* The generic form (tokens removed) at [0, g): the @link destination and the header line. */
 	g = (u32)(put_with_tokens(b, s, e, at, ntok, NO_VALUES, w) - w);
-	if (g == 0 || w[0] == '/' || has_dots(w, 0, g))
+	if (g == 0 || bad_component(w, 0, g))
 		return PUNT;
 	p = w + g;
 	for (i = 0; i < cfg.nabi; i++) {

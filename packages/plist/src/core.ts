@@ -52,8 +52,7 @@ interface Exports {
   px_key_bytes(): number;
 }
 
-// Fields of the state the core leaves after `run` (an i32 array).
-const STATUS = 0;
+// Fields of the state the core leaves after `run` (an i32 array; the first, the status, is `run`'s answer).
 const START = 1;
 const END = 2;
 const LINE = 3;
@@ -143,11 +142,6 @@ export class Core {
     return this.u8;
   }
 
-  /** The state `run` left, as an i32 array with its fields at `state + FIELD`. */
-  private state(): Int32Array {
-    this.bytes();
-    return this.st;
-  }
 
   private logEquals(ref: number, p: number, len: number): boolean {
     const log = this.log;
@@ -171,39 +165,46 @@ export class Core {
     this.x.px_chunk(chunk.length, ref >= 0 && ref + chunk.length <= MAX_LOG_REF ? ref : -1);
   }
 
-  /** Expands the chunk's lines from `from` (a line start, numbered `line`) until it stops; returns why. */
+  /**
+   * Expands the chunk's lines from `from` (a line start, numbered `line`)
+   * until it stops; returns why. What it left (`start`, `end`, `line`,
+   * `runRef`, the output and the duplicates) is read until the next call
+   * into the core.
+   */
   run(from: number, line: number, flags: number): number {
-    return this.x.px_run(from, line, flags);
+    const r = this.x.px_run(from, line, flags);
+    this.bytes();
+    return r;
   }
 
   get start(): number {
-    return this.state()[(this.statePtr >> 2) + START]!;
+    return this.st[(this.statePtr >> 2) + START]!;
   }
 
   get end(): number {
-    return this.state()[(this.statePtr >> 2) + END]!;
+    return this.st[(this.statePtr >> 2) + END]!;
   }
 
   get line(): number {
-    return this.state()[(this.statePtr >> 2) + LINE]!;
+    return this.st[(this.statePtr >> 2) + LINE]!;
   }
 
   get runRef(): number {
-    return this.state()[(this.statePtr >> 2) + RUN_REF]!;
+    return this.st[(this.statePtr >> 2) + RUN_REF]!;
   }
 
-  /** Duplicate lines the core dropped since the last call. */
+  /** Duplicate lines the core dropped since the last call (after `run`). */
   takeDuplicates(): number {
-    const st = this.state();
+    const st = this.st;
     const i = (this.statePtr >> 2) + DUPS;
     const n = st[i]!;
     st[i] = 0;
     return n;
   }
 
-  /** Moves the core's output to `sink` (which copies what it keeps). */
+  /** Moves the core's output to `sink` (which copies what it keeps; after `run`). */
   takeOutput(sink: (bytes: Uint8Array) => void): void {
-    const st = this.state();
+    const st = this.st;
     const i = (this.statePtr >> 2) + OUT_LEN;
     const n = st[i]!;
     if (n === 0) return;
@@ -251,10 +252,5 @@ export class Core {
   private marked(r: number): number {
     if (r === MARK_NOMEM) throw new RangeError('plist de-dup table: out of memory (more than 2 GiB of distinct lines)');
     return r;
-  }
-
-  /** Status of the last `run` (for errors). */
-  get status(): number {
-    return this.state()[(this.statePtr >> 2) + STATUS]!;
   }
 }

@@ -45,7 +45,11 @@ describe('byte path equals string path', () => {
       'bin${BINARCHSUFFIX}/', 'lib${LIBARCHSUFFIX}/', 'include${INCARCHSUFFIX}/', '@comment bin/', '@comment ', '@pkgdir lib/',
       '@pkgdir ', '@link lib/isaexec bin/', '@pkgdir lib${LIBARCHSUFFIX}/', 'libexec/', 'bin/sub/', 'lib/amd64/amd64/', 'bint/',
       'bin', 'lib', 'share/é/', 'b.in/', 'lib/..x/', '@exec echo ', '', '${PKGMANDIR}/', 'bin/${V}', '${PLIST.x}lib/',
-      '@comment $NetBSD$ ', 'share/$x/', '${A}${B}/', 'lib/${X}${LIBARCHSUFFIX}/'];
+      '@comment $NetBSD$ ', 'share/$x/', '${A}${B}/', 'lib/${X}${LIBARCHSUFFIX}/',
+      // Components the path check looks at but lets through (the bad ones are in the next test), and non-ASCII names.
+      'share/.keep/', '.dot/', 'a..b/', 'share/.${INCARCHSUFFIX}x/', '@pkgdir .d/', 'share/naïve/', 'bin/日本', '@comment ./',
+      // @link lines, and lines already under an ABI dir, which are keyed as their generic line's copies.
+      '@link bin/other ', '@link lib/isaexec sbin/', '@link lib/isaexec${V} bin/', 'sbin/i86/', 'bin/sub/amd64/', 'lib/amd64/svc/', 'lib/svc/amd64/'];
     // No empty tail: a path ending in '/' is bad input, and most inputs should expand.
     const tails = ['a', 'b', 'c', 'd/e', 'amd64/f', 'i86/g', 'ü', 'x.y', 'x..y', '.dot'];
     const platforms = platformVariants();
@@ -96,7 +100,9 @@ describe('byte path equals string path', () => {
   });
   it('reports bad lines the same way and at the same line', async () => {
     const opts = sunos();
-    for (const bad of ['/usr/bin/x', 'bin/../x', '@pkgdir /x', '@pkgdir ', '@frob x', 'a${B', 'share/./x', 'share//x', 'share/x/', './x']) {
+    for (const bad of ['/usr/bin/x', 'bin/../x', '@pkgdir /x', '@pkgdir ', '@frob x', 'a${B', 'share/./x', 'share//x', 'share/x/', './x',
+      '@pkgdir .', '@pkgdir ./x', '@pkgdir x/..', 'share/${LIBARCHSUFFIX}/x', 'share/.${INCARCHSUFFIX}/x', '.', '..',
+      '@link lib/isaexec', '@link  lib/isaexec bin/x', '@link lib/isaexec ./x', '@link lib/isaexec bin/x/', '@link ../x bin/x']) {
       const input = `bin/a\nshare/b\n${bad}\nshare/c\n`;
       expect(() => viaLines(input, opts)).toThrow(/^P:3: /);
       await expect(viaBytes(input, opts, 1 << 16)).rejects.toThrow(/^P:3: /);
