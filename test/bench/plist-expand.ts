@@ -1,15 +1,18 @@
 /**
  * plist-expand speed and memory against `awk '{print}'` on the same file,
  * measured in the same run (goals: ratio ≤ 10 on 1M lines and on the same
- * file four times over; the 4× input ≤ 4.5× the time and ≤ 1.1× the peak RSS
- * of the 1× input, with stderr to a file and to a slowly read pipe). Input and output are streamed; what
- * grows is the de-dup table, which exact de-dup cannot do without (it must
- * recognise any line printed so far): the 1M vs 250k peak RSS shows by how
- * much per line, next to how many bytes a line of input is.
+ * file four times over; the 4× input ≤ 4.5× the time and ≤ 1.1× the peak
+ * RSS of the 1× input, with stderr to a file and to a slowly read pipe).
+ * The same goal is shown for three more shapes of the 1M lines: a quarter
+ * written through `${VAR}`s, a twentieth with non-ASCII names or dotfiles,
+ * and the expansion of the 1M lines expanded again. Input and output are
+ * streamed; what grows is the de-dup table, which exact de-dup cannot do
+ * without (it must recognise any line printed so far): the 1M vs 250k peak
+ * RSS shows by how much per line, next to how many bytes a line of input is.
  *
  *   pnpm exec tsx test/bench/plist-expand.ts [LINES]
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { createWriteStream, mkdtempSync, openSync, closeSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -158,14 +161,34 @@ try {
       .replace(/^@comment (p\d+) core/gm, '@comment $$NetBSD$$ $1'),
     'latin1',
   );
+  // Names that are not plain ASCII paths: a twentieth of the lines with a non-ASCII name or a
+  // dotfile ('.keep', '.packlist'), as locale data and Perl or Python packages have.
+  const oddFile = path.join(dir, 'PLIST.odd');
+  let n = 0;
+  writeFileSync(
+    oddFile,
+    once.toString('latin1').replace(/^share\/(.*)$/gm, (l, rest: string) => (++n % 10 === 0 ? `share/é${rest}` : n % 10 === 5 ? `${l}/.keep` : l)),
+    'utf8',
+  );
+  const expandOpts = ['--opsys', 'SunOS', '--multiarch', 'bin,lib'];
+  // A PLIST expanded before (a third of its lines under ABI dirs, an @link line per command), expanded again.
+  const expandedFile = path.join(dir, 'PLIST.expanded');
+  {
+    const out = openSync(expandedFile, 'w');
+    const r = spawnSync(bin, [...expandOpts, bigFile], { stdio: ['ignore', out, 'ignore'] });
+    closeSync(out);
+    if (r.status !== 0) throw new Error(`${bin}: exit ${r.status}`);
+  }
   // The command as a user runs it: the bin (a sh front end starting node), which runs the compiled dist/.
-  const expand = (f: string, stderr?: Stderr) => ({ cmd: bin, args: ['--opsys', 'SunOS', '--multiarch', 'bin,lib', f], stderr });
+  const expand = (f: string, stderr?: Stderr) => ({ cmd: bin, args: [...expandOpts, f], stderr });
   const awkOn = (f: string) => ({ cmd: 'awk', args: ['{print}', f] });
   // In a checkout the bin rebuilds a stale dist/ first: let that happen before timing.
   await measure(bin, ['--help']);
   const load = os.loadavg()[0]!;
   const [awk, px, pxSmall, noop] = (await bestOf(5, awkOn(bigFile), expand(bigFile), expand(smallFile), { cmd: bin, args: ['--help'] })) as [Sample, Sample, Sample, Sample];
   const [awkVars, pxVars] = (await bestOf(5, awkOn(varsFile), expand(varsFile))) as [Sample, Sample];
+  const [awkOdd, pxOdd] = (await bestOf(5, awkOn(oddFile), expand(oddFile))) as [Sample, Sample];
+  const [awkExp, pxExp] = (await bestOf(5, awkOn(expandedFile), expand(expandedFile, { file: path.join(dir, 'stderr.expanded') }))) as [Sample, Sample];
   const errFile = path.join(dir, 'stderr');
   const [awk4, px4File, px4Pipe] = (await bestOf(5, awkOn(fourFile), expand(fourFile, { file: errFile }), expand(fourFile, 'pipe'))) as [Sample, Sample, Sample];
   const mb = (statSync(bigFile).size / 1e6).toFixed(1);
@@ -182,6 +205,12 @@ try {
   const withVars = readFileSync(varsFile, 'latin1').split('\n').filter((l) => l.includes('$')).length;
   console.log(`1x with \${VAR} lines (${withVars} of ${big} lines have a '$'): awk ${awkVars.seconds.toFixed(3)} s, plist-expand ${pxVars.seconds.toFixed(3)} s wall, ${pxVars.cpu.toFixed(2)} s CPU`);
   console.log(`  plist-expand / awk, wall ${verdict(pxVars.seconds / awkVars.seconds, 10)}; CPU ${(pxVars.cpu / Math.max(awkVars.cpu, 0.01)).toFixed(2)}`);
+  const oddLines = readFileSync(oddFile, 'utf8').split('\n').filter((l) => /é|\/\.keep$/.test(l)).length;
+  console.log(`1x with odd names (${oddLines} lines non-ASCII or with a '.keep' component): awk ${awkOdd.seconds.toFixed(3)} s, plist-expand ${pxOdd.seconds.toFixed(3)} s wall, ${pxOdd.cpu.toFixed(2)} s CPU`);
+  console.log(`  plist-expand / awk, wall ${verdict(pxOdd.seconds / awkOdd.seconds, 10)}; CPU ${(pxOdd.cpu / Math.max(awkOdd.cpu, 0.01)).toFixed(2)}`);
+  const expLines = readFileSync(expandedFile, 'latin1').split('\n').length - 1;
+  console.log(`the 1x output expanded again (${expLines} lines): awk ${awkExp.seconds.toFixed(3)} s, plist-expand ${pxExp.seconds.toFixed(3)} s wall, ${pxExp.cpu.toFixed(2)} s CPU`);
+  console.log(`  plist-expand / awk, wall ${verdict(pxExp.seconds / awkExp.seconds, 10)}; CPU ${(pxExp.cpu / Math.max(awkExp.cpu, 0.01)).toFixed(2)}`);
   const warned = readFileSync(errFile, 'utf8').split('\n').filter(Boolean).length;
   console.log(`4x input (${4 * big} lines, ${3 * big} duplicates): awk ${awk4.seconds.toFixed(3)} s wall, ${awk4.cpu.toFixed(2)} s CPU`);
   console.log(`  warnings: ${warned} lines on stderr (goal: capped, at most ${DUPLICATE_WARNINGS + 1}: ${warned <= DUPLICATE_WARNINGS + 1 ? 'met' : 'NOT met'})`);
