@@ -58,6 +58,8 @@ static struct {
 	u32 ndirs;
 	struct dir *dirs;
 	u8 dir_start[256];
+	u32 nsubst, max_value;
+	struct bytes *subst;			/* PLIST_SUBST and PLIST_VARS: name, value, name, value, ... */
 } cfg;
 
 /* The multiarch tokens, "@comment " and "@pkgdir " (with_head'ed by px_init). */
@@ -89,6 +91,8 @@ static u8 *out;
 static u32 out_cap;
 static u8 *scratch;
 static u32 scratch_cap;
+static u8 *sub;			/* a line after substitution */
+static u32 sub_cap;
 
 /* The current batch of scanned lines: ends and fingerprints (with kinds). */
 static i32 bend[BATCH], bfp[BATCH];
@@ -262,9 +266,18 @@ px_init(const u8 *config, u32 n, u32 expected_lines)
 		else
 			cfg.dir_start[dir->prefix.p[0]] = 1;
 	}
+	cfg.nsubst = rd_u32();
+	if (cfg.nsubst > 65536 || (cfg.subst = mem_alloc(2 * cfg.nsubst * sizeof(struct bytes))) == NULL)
+		return -1;
+	for (i = 0; i < 2 * cfg.nsubst; i++) {
+		cfg.subst[i] = rd_bytes();
+		if (i % 2 == 1 && cfg.subst[i].len > cfg.max_value)
+			cfg.max_value = cfg.subst[i].len;
+	}
 	if (bad_config || cur != cur_end)
 		return -1;
-	cfg.host_only = cfg.max_token > MAX_CONFIG_STRING || cfg.max_prefix > MAX_CONFIG_STRING || cfg.link.len > MAX_CONFIG_STRING;
+	cfg.host_only = cfg.max_token > MAX_CONFIG_STRING || cfg.max_prefix > MAX_CONFIG_STRING || cfg.link.len > MAX_CONFIG_STRING ||
+	    cfg.max_value > MAX_CONFIG_STRING;
 	line_room = cfg.host_only ? 0 : room_for(NAME_MAX_BYTES);
 	out_cap = 1u << 18;
 	if ((out = mem_alloc(out_cap + SLACK)) == NULL)
@@ -500,9 +513,8 @@ repeat_from(u32 len)
  * expansion makes; any other @link line is its own key.
  */
 static int
-link_line(u32 s, u32 e, u32 *kfrom, u32 *bit)
+link_line(const u8 *b, u32 s, u32 e, u32 *kfrom, u32 *bit)
 {
-	const u8 *b = in;
 	u32 src = s + 6, i;
 
 	for (i = src; i < e && b[i] != ' '; i++)
@@ -523,7 +535,7 @@ link_line(u32 s, u32 e, u32 *kfrom, u32 *bit)
  * key is built in scratch space.
  */
 static int
-abi_line(u32 s, u32 e, u32 under, const u8 **key, u32 *klen, u32 *bit)
+abi_line(const u8 *b, u32 s, u32 e, u32 under, const u8 **key, u32 *klen, u32 *bit)
 {
 	const struct dir *dir = &cfg.dirs[under / MAX_ABIS];
 	u32 abi = under % MAX_ABIS, rest = e - s - dir->abi[abi].len, n = dir->prefix.len + rest;
@@ -532,7 +544,7 @@ abi_line(u32 s, u32 e, u32 under, const u8 **key, u32 *klen, u32 *bit)
 	if (n + SLACK > scratch_cap && px_scratch(n) == NULL)
 		return NOMEM;
 	g = scratch;
-	put(put(g, dir->prefix.p, dir->prefix.len), in + s + dir->abi[abi].len, rest);
+	put(put(g, dir->prefix.p, dir->prefix.len), b + s + dir->abi[abi].len, rest);
 	if (match_dir(g, 0, n, NULL) == (i32)(under / MAX_ABIS)) {
 		*key = g;
 		*klen = n;
@@ -542,27 +554,26 @@ abi_line(u32 s, u32 e, u32 under, const u8 **key, u32 *klen, u32 *bit)
 }
 
 /*
- * A line b[s, e) that substitution leaves as it is (plain, or with
- * `${VAR}`s that stay as written), with fingerprint fp: rules A and B for a
- * path in an automatic dir; anything else is printed as it is under its
- * key (the line itself, or what link_line or abi_line make of it).
+ * A line b[s, e) after substitution (plain, or with `${VAR}`s that stay as
+ * written), with fingerprint fp, at `ref` in the input log (-1: a line
+ * that is not, as it stands, in the input): rules A and B for a path in an
+ * automatic dir; anything else is printed as it is under its key (the line
+ * itself, or what link_line or abi_line make of it).
  */
 static int
-plain_line(u32 s, u32 e, u32 fp)
+plain_line(const u8 *b, u32 s, u32 e, u32 fp, i32 ref)
 {
-	const u8 *b = in, *key = b + s;
+	const u8 *key = b + s;
 	u32 len = e - s, seen, slot, printed = 0, dup = 0, i, kfrom = s, klen = len, bit = PLAIN, under = 0;
-	i32 d = NO_DIR, ref = in_ref < 0 ? -1 : in_ref + (i32)s;
+	i32 d = NO_DIR;
 	const struct dir *dir;
 	u8 *o;
 	int r;
 
-	if (ref < 0)
-		ref = -1;
 	if (b[s] == '@') {
 		/* `@comment text` is always valid; `@pkgdir path` is when the path passes the path check. */
 		if (starts(b, s, e, &LINKCMD)) {
-			if ((r = link_line(s, e, &kfrom, &bit)) != DONE)
+			if ((r = link_line(b, s, e, &kfrom, &bit)) != DONE)
 				return r;
 		} else if (!(starts(b, s, e, &PKGDIR) && len > 8 && !bad_component(b, s + 8, e)) && !starts(b, s, e, &COMMENT))
 			return PUNT;
@@ -570,7 +581,7 @@ plain_line(u32 s, u32 e, u32 fp)
 		return PUNT;
 	else if (cfg.dir_start[b[s]]) {
 		d = match_dir(b, s, e, &under);
-		if (d == ABI_DIR && (r = abi_line(s, e, under, &key, &klen, &bit)) != DONE)
+		if (d == ABI_DIR && (r = abi_line(b, s, e, under, &key, &klen, &bit)) != DONE)
 			return r;
 	}
 	if (d < 0) {
@@ -628,9 +639,16 @@ plain_line(u32 s, u32 e, u32 fp)
 	return DONE;
 }
 
+/* Where the line at s of the chunk is in the input log, or -1. */
+static i32
+log_ref(u32 s)
+{
+	return in_ref < 0 ? -1 : in_ref + (i32)s;
+}
+
 /*
- * A line with a '$' but no multiarch token: without PLIST_SUBST and
- * PLIST_VARS substitution leaves it as it is, so it is a plain line, if
+ * A line with a '$' but no multiarch token, without PLIST_SUBST and
+ * PLIST_VARS: substitution leaves it as it is, so it is a plain line, if
  * every '${' has its '}' (substitution fails on the first that has none:
  * the last one tells). Otherwise the host says what it does.
  */
@@ -641,8 +659,6 @@ var_line(u32 s, u32 e, u32 fp)
 	u32 i;
 	int closed = 0;
 
-	if (!cfg.literal_vars)
-		return PUNT;
 	for (i = e - 1; i > s; i--) {
 		if (b[i] == '}')
 			closed = 1;
@@ -652,7 +668,7 @@ var_line(u32 s, u32 e, u32 fp)
 			break;
 		}
 	}
-	return plain_line(s, e, fp);
+	return plain_line(in, s, e, fp, log_ref(s));
 }
 
 /* Which token starts at b[i] (TOKEN_BIN, 1 = lib, TOKEN_INC), or -1. */
@@ -723,9 +739,8 @@ same_text(const u8 *w, const struct output *a, const struct output *b)
  * gets the line, with nothing recorded, when it is odd.
  */
 static int
-token_line(u32 s, u32 e)
+token_line(const u8 *b, u32 s, u32 e)
 {
-	const u8 *b = in;
 	u32 at[MAX_TOKENS], ntok = 0, i, j, g, n = 0, room, printed = 0, dup = 0;
 	int has_bin = 0, has_inc = 0;
 	struct output o[MAX_OUTPUTS];
@@ -825,6 +840,93 @@ token_line(u32 s, u32 e)
 	return DONE;
 }
 
+/* The value PLIST_SUBST or PLIST_VARS gives the variable named p[0, n), or NULL. */
+static const struct bytes *
+lookup(const u8 *p, u32 n)
+{
+	u32 i, k;
+
+	for (i = 0; i < cfg.nsubst; i++) {
+		const struct bytes *name = &cfg.subst[2 * i];
+		if (name->len != n)
+			continue;
+		for (k = 0; k < n && name->p[k] == p[k]; k++)
+			;
+		if (k == n)
+			return &cfg.subst[2 * i + 1];
+	}
+	return NULL;
+}
+
+/* What the scan would make of b[s, e): a kind (0: plain), or K_SPECIAL. */
+static u32
+classify(const u8 *b, u32 s, u32 e)
+{
+	u32 i, dollar = 0, suspect = 0;
+
+	if (e - s > NAME_MAX_BYTES)
+		return K_SPECIAL;
+	for (i = s; i < e; i++) {
+		u8 c = b[i];
+		if (c < 0x20 || c == 0x7f)
+			return K_SPECIAL;
+		dollar |= c == '$';
+		suspect |= i > s && (c | 1) == '/' && (b[i - 1] | 1) == '/';
+	}
+	if ((suspect || b[s] == '.' || b[s] == '/' || b[e - 1] == '/') && bad_component(b, s, e))
+		return K_SPECIAL;
+	return !dollar ? 0 : has_arch_tail(b, s, e) ? K_TOKENS : K_VARS;
+}
+
+/*
+ * A line with a '$' when PLIST_SUBST or PLIST_VARS is given: substituted
+ * as Substituter.apply does (one pass; unknown variables and the multiarch
+ * tokens stay as written), then expanded as what it has become. Its keys
+ * are copied: the line is not, as it stands, in the input.
+ */
+static int
+substituted(u32 s, u32 e)
+{
+	const u8 *b = in;
+	u32 from = s, open, close, n, kind, need = (e - s) + ((e - s) / 3 + 1) * cfg.max_value;
+	u8 *w;
+
+	if (need > sub_cap || sub == NULL) {
+		mem_free(sub);
+		sub_cap = need;
+		if ((sub = mem_alloc(sub_cap + SLACK)) == NULL) {
+			sub_cap = 0;
+			return NOMEM;
+		}
+	}
+	w = sub;
+	for (;;) {
+		const struct bytes *v;
+		for (open = from; open + 1 < e && !(b[open] == '$' && b[open + 1] == '{'); open++)
+			;
+		if (open + 1 >= e)
+			break;
+		for (close = open + 2; close < e && b[close] != '}'; close++)
+			;
+		if (close >= e)
+			return PUNT;	/* unterminated: the host says where */
+		v = lookup(b + open + 2, close - open - 2);
+		w = put(w, b + from, open - from);
+		w = v != NULL ? put(w, v->p, v->len) : put(w, b + open, close + 1 - open);
+		from = close + 1;
+	}
+	w = put(w, b + from, e - from);
+	n = (u32)(w - sub);
+	if (n == 0)
+		return DONE;	/* variables that are all empty: a blank line */
+	kind = classify(sub, 0, n);
+	if (kind == K_SPECIAL)
+		return PUNT;
+	if (kind == K_TOKENS)
+		return cfg.enabled ? token_line(sub, 0, n) : PUNT;
+	return plain_line(sub, 0, n, fingerprint(key_hash(sub, n), n), -1);
+}
+
 /*
  * Expands the lines of the chunk from `from` (a line start; its number is
  * `line`) until one needs the host or the chunk ends; see README.md.
@@ -874,13 +976,13 @@ px_run(u32 from, i32 line, u32 flags)
 				r = PUNT;
 				break;
 			case K_TOKENS:
-				r = token_line(s, e);
+				r = cfg.literal_vars ? token_line(in, s, e) : substituted(s, e);
 				break;
 			case K_VARS:
-				r = var_line(s, e, fp & ~VARIANT_BITS);
+				r = cfg.literal_vars ? var_line(s, e, fp & ~VARIANT_BITS) : substituted(s, e);
 				break;
 			default:
-				r = plain_line(s, e, fp);
+				r = plain_line(in, s, e, fp, log_ref(s));
 			}
 			if (r != DONE) {
 				st.status = r;

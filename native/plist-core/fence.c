@@ -141,6 +141,8 @@ put_str(struct writer *w, const char *s)
 	put_bytes(w, s, strlen(s));
 }
 
+static void put_dirs(struct writer *);
+
 /* A host's view of one configuration: 2 ABIs; `kind` varies what the core must cope with. */
 static void
 configure(struct writer *w, int kind, const char *long_value)
@@ -153,10 +155,26 @@ configure(struct writer *w, int kind, const char *long_value)
 	put_str(w, "@link lib/isaexec ");
 	put_str(w, v64); put_str(w, v64); put_str(w, v64);
 	put_str(w, ""); put_str(w, ""); put_str(w, "");
-	if (kind == 2) {
+	if (kind == 2)
+		put_u32(w, 0);
+	else
+		put_dirs(w);
+	/* PLIST_SUBST and PLIST_VARS, with the host's literal ${VAR}s off. */
+	if (kind != 4) {
 		put_u32(w, 0);
 		return;
 	}
+	put_u32(w, 5);
+	put_str(w, "X"); put_str(w, "x/y");
+	put_str(w, "PLIST.a"); put_str(w, "");
+	put_str(w, "PLIST.b"); put_str(w, "@comment ");
+	put_str(w, "E"); put_str(w, "\xc3\xa9.");
+	put_str(w, "LONG"); put_str(w, "llllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllll");
+}
+
+static void
+put_dirs(struct writer *w)
+{
 	put_u32(w, 3);
 	put_str(w, "bin/sub/"); put_u32(w, 1); put_u32(w, 4 | 8 | 2); put_u32(w, 1);
 	put_str(w, "bin/sub/amd64/"); put_u32(w, 4); put_str(w, "bin/sub/"); put_u32(w, 8); put_u32(w, 0);
@@ -167,10 +185,10 @@ configure(struct writer *w, int kind, const char *long_value)
 }
 
 /* The first CLEAN pieces make lines the core takes; the rest, lines it hands back or refuses. */
-#define CLEAN 14
+#define CLEAN 18
 static const char *pieces[] = {
 	"bin/", "bin/sub/", "sbin/", "lib/", "lib/amd64/", "bin/amd64/", "share/", "include",
-	"${INCARCHSUFFIX}", "${BINARCHSUFFIX}", "${X}", "a", "bb", "xxxxxxx",
+	"${INCARCHSUFFIX}", "${BINARCHSUFFIX}", "${X}", "a", "bb", "xxxxxxx", "${PLIST.a}", "${PLIST.b}", "${E}", "${LONG}",
 	"lib/svc/", "${LIBARCHSUFFIX}", "${", "}", "$", "@comment ", "@pkgdir ", "@link ", "@exec ", "/", "//", "..",
 	".", "\xc3\xa9", "\t", "\x7f", "\r", "ARCHSUFFIX}",
 	"yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy",

@@ -4,7 +4,7 @@
  * file four times over; the 4× input ≤ 4.5× the time and ≤ 1.1× the peak
  * RSS of the 1× input, with stderr to a file and to a slowly read pipe).
  * The same goal is shown for three more shapes of the 1M lines: a quarter
- * written through `${VAR}`s, a twentieth with non-ASCII names or dotfiles,
+ * written through `${VAR}`s (also substituted, as mkpkg's PLIST step does), a twentieth with non-ASCII names or dotfiles,
  * and the expansion of the 1M lines expanded again. Input and output are
  * streamed; what grows is the de-dup table, which exact de-dup cannot do
  * without (it must recognise any line printed so far): the 1M vs 250k peak
@@ -186,7 +186,9 @@ try {
   await measure(bin, ['--help']);
   const load = os.loadavg()[0]!;
   const [awk, px, pxSmall, noop] = (await bestOf(5, awkOn(bigFile), expand(bigFile), expand(smallFile), { cmd: bin, args: ['--help'] })) as [Sample, Sample, Sample, Sample];
-  const [awkVars, pxVars] = (await bestOf(5, awkOn(varsFile), expand(varsFile))) as [Sample, Sample];
+  // The same with PLIST_SUBST and PLIST_VARS given, as mkpkg's PLIST step gives them: the variables are substituted.
+  const withSubst = { cmd: bin, args: [...expandOpts, '--subst', 'PKGMANDIR=man', '--subst', 'PKGBASE=foo', '--subst', 'PYSITELIB=lib/python3.11/site-packages', '--plist-var', 'nls=yes', varsFile] };
+  const [awkVars, pxVars, pxSubst] = (await bestOf(5, awkOn(varsFile), expand(varsFile), withSubst)) as [Sample, Sample, Sample];
   const [awkOdd, pxOdd] = (await bestOf(5, awkOn(oddFile), expand(oddFile))) as [Sample, Sample];
   const [awkExp, pxExp] = (await bestOf(5, awkOn(expandedFile), expand(expandedFile, { file: path.join(dir, 'stderr.expanded') }))) as [Sample, Sample];
   const errFile = path.join(dir, 'stderr');
@@ -205,6 +207,7 @@ try {
   const withVars = readFileSync(varsFile, 'latin1').split('\n').filter((l) => l.includes('$')).length;
   console.log(`1x with \${VAR} lines (${withVars} of ${big} lines have a '$'): awk ${awkVars.seconds.toFixed(3)} s, plist-expand ${pxVars.seconds.toFixed(3)} s wall, ${pxVars.cpu.toFixed(2)} s CPU`);
   console.log(`  plist-expand / awk, wall ${verdict(pxVars.seconds / awkVars.seconds, 10)}; CPU ${(pxVars.cpu / Math.max(awkVars.cpu, 0.01)).toFixed(2)}`);
+  console.log(`  with --subst and --plist-var (substituted): ${pxSubst.seconds.toFixed(3)} s wall, ${pxSubst.cpu.toFixed(2)} s CPU; / awk, wall ${verdict(pxSubst.seconds / awkVars.seconds, 10)}; CPU ${(pxSubst.cpu / Math.max(awkVars.cpu, 0.01)).toFixed(2)}`);
   const oddLines = readFileSync(oddFile, 'utf8').split('\n').filter((l) => /é|\/\.keep$/.test(l)).length;
   console.log(`1x with odd names (${oddLines} lines non-ASCII or with a '.keep' component): awk ${awkOdd.seconds.toFixed(3)} s, plist-expand ${pxOdd.seconds.toFixed(3)} s wall, ${pxOdd.cpu.toFixed(2)} s CPU`);
   console.log(`  plist-expand / awk, wall ${verdict(pxOdd.seconds / awkOdd.seconds, 10)}; CPU ${(pxOdd.cpu / Math.max(awkOdd.cpu, 0.01)).toFixed(2)}`);

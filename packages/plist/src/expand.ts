@@ -143,6 +143,9 @@ export class PlistExpander {
       w.u32(d.skips.length);
       for (const k of d.skips) w.bytes(k);
     }
+    const subst = [...this.subst.entries()];
+    w.u32(subst.length);
+    for (const [name, value] of subst) w.bytes(name).bytes(value);
     return w.done();
   }
 

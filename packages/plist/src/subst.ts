@@ -22,6 +22,11 @@ export class Substituter {
     this.values = m;
   }
 
+  /** The replacements `apply` makes, by variable name (the core substitutes with the same table). */
+  entries(): IterableIterator<[string, string]> {
+    return this.values.entries();
+  }
+
   /** Call only for lines containing '${'. */
   apply(line: string, at: Position): string {
     let out = '';

@@ -73,6 +73,28 @@ describe('byte path equals string path', () => {
     expect(checked).toBe(120);
     expect(expanded).toBeGreaterThan(80); // most inputs are valid and expand
   });
+  it('agrees with PLIST_SUBST and PLIST_VARS given, whatever the values make of a line', async () => {
+    const { pick } = seeded(31);
+    const heads = ['${PLIST.on}', '${PLIST.off}', '${PKGMANDIR}/man1/', '${V}', '${W}/', '${U}/', '${PLIST.on}bin/', '${PLIST.off}bin/',
+      'lib${LIBARCHSUFFIX}/${W}/', '${PLIST.on}include${INCARCHSUFFIX}/', 'bin/${E}', 'share/${Q}', '@comment ${W}', '${AT}pkgdir ',
+      'bin/amd64/${V}', '${PLIST.off}@exec ', 'share/', 'bin/'];
+    const tails = ['a', 'b/c', 'ü', '${V}', '${PLIST.on}x', 'y${W}', '${E}'];
+    const subst = { PKGMANDIR: 'man', V: '', W: 'w/x', E: 'é', Q: 'q/../r', AT: '@', BINARCHSUFFIX: 'never' };
+    const plistVars = { on: true, off: false };
+    let expanded = 0;
+    for (const platform of platformVariants()) {
+      for (const multiarch of [{ enabled: true, bin: true, lib: true }, { enabled: false }] as const) {
+        const opts = sunos({ platform, multiarch, subst, plistVars });
+        for (let round = 0; round < 10; round++) {
+          const input = Array.from({ length: 8 }, () => pick(heads) + pick(tails)).join('\n') + '\n';
+          const want = await outcome(async () => viaLines(input, opts));
+          for (const chunk of [5, 1 << 16]) expect(await outcome(() => viaBytes(input, opts, chunk))).toEqual(want);
+          if (typeof want !== 'string') expanded++;
+        }
+      }
+    }
+    expect(expanded).toBeGreaterThan(12); // of 80: the others stop at a line the values make bad, as they should
+  });
   it('agrees when most lines are duplicates (past the ones reported one by one), from a file and from a stream', async () => {
     const { pick } = seeded(23);
     const heads = ['bin/', 'lib/', 'share/', 'include${INCARCHSUFFIX}/', 'bin${BINARCHSUFFIX}/', '@comment ', '${PKGMANDIR}/', 'lib/amd64/', 'bin/i86/'];
