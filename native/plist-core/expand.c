@@ -1,10 +1,11 @@
 /*
- * Multiarch expansion over a chunk of input bytes: the lines that are plain
- * ASCII paths (nearly all of a PLIST), the `${VAR}` lines that substitution
- * leaves as they are, and the lines with multiarch tokens. Every other line
- * is handed back to the host (PUNT), whose string path (`PlistExpander.add`
- * in expand.ts) is the reference this file is tested against; both share
- * the de-dup table. Rules and variants: see expand.ts.
+ * Multiarch expansion over a chunk of input bytes: paths (nearly all of a
+ * PLIST), `${VAR}` lines (substituted, or left as written), lines with
+ * multiarch tokens, lines already under an ABI dir, and @comment, @pkgdir
+ * and @link lines. Every other line is handed back to the host (PUNT),
+ * whose string path (`PlistExpander.add` in expand.ts) is the reference
+ * this file is tested against; both share the de-dup table. Rules and
+ * variants: see expand.ts.
  */
 #include "core.h"
 
@@ -17,7 +18,7 @@ enum { DONE, PUNT, REPEAT, FULL, NOMEM };
 /* A line's kind in the low bits of its fingerprint (fingerprints have them clear). */
 #define K_VARS		1u	/* a '$', but no multiarch token */
 #define K_TOKENS	7u	/* a '$' and 'ARCHSUFFIX}' */
-#define K_SPECIAL	0xfu	/* for the host: a control or non-ASCII byte, '//', '/.', '..', a long line */
+#define K_SPECIAL	0xfu	/* for the host: a control byte, an empty, '.' or '..' component, a long line */
 
 #define NO_DIR		(-1)
 #define ABI_DIR		(-2)
@@ -47,8 +48,16 @@ struct dir {
 	struct bytes *skip;			/* lib/svc/: lines under these are not expanded */
 };
 
-/* Longer configured strings (token values, prefixes) leave every line to the host: no size arithmetic can overflow. */
+/*
+ * Longer configured strings (token values, prefixes, substituted values)
+ * leave every line to the host: no size arithmetic can overflow. So does
+ * the host's own flag, which it sets for more dirs, skips or substitutions
+ * than px_init takes (then it sends none).
+ */
 #define MAX_CONFIG_STRING	(1u << 16)
+#define MAX_DIRS		4096u
+#define MAX_SKIPS		4096u
+#define MAX_SUBST		65536u
 
 static struct {
 	u32 nabi, enabled, literal_vars, tokens_plain, max_token, max_prefix;
@@ -62,7 +71,7 @@ static struct {
 	struct bytes *subst;			/* PLIST_SUBST and PLIST_VARS: name, value, name, value, ... */
 } cfg;
 
-/* The multiarch tokens, "@comment " and "@pkgdir " (with_head'ed by px_init). */
+/* The multiarch tokens, "@comment ", "@pkgdir " and "@link " (with_head'ed by px_init). */
 static struct bytes TOKENS[3] = {
 	{ (const u8 *)"${BINARCHSUFFIX}", TOKEN_LEN, 0, 0 },
 	{ (const u8 *)"${LIBARCHSUFFIX}", TOKEN_LEN, 0, 0 },
@@ -226,6 +235,7 @@ px_init(const u8 *config, u32 n, u32 expected_lines)
 	cfg.nabi = rd_u32();
 	cfg.enabled = rd_u32();
 	cfg.literal_vars = rd_u32();
+	cfg.host_only = rd_u32();
 	cfg.link = rd_bytes();
 	if (cfg.nabi > MAX_ABIS)
 		return -1;
@@ -241,7 +251,7 @@ px_init(const u8 *config, u32 n, u32 expected_lines)
 				cfg.max_token = v.len;
 		}
 	cfg.ndirs = rd_u32();
-	if (cfg.ndirs > 4096 || (cfg.dirs = mem_alloc(cfg.ndirs * sizeof(struct dir))) == NULL)
+	if (cfg.ndirs > MAX_DIRS || (cfg.dirs = mem_alloc(cfg.ndirs * sizeof(struct dir))) == NULL)
 		return -1;
 	for (d = 0; d < cfg.ndirs && !bad_config; d++) {
 		struct dir *dir = &cfg.dirs[d];
@@ -257,7 +267,7 @@ px_init(const u8 *config, u32 n, u32 expected_lines)
 				cfg.max_prefix = dir->abi[i].len;
 		}
 		dir->nskip = rd_u32();
-		if (dir->nskip > 4096 || (dir->skip = mem_alloc(dir->nskip * sizeof(struct bytes))) == NULL)
+		if (dir->nskip > MAX_SKIPS || (dir->skip = mem_alloc(dir->nskip * sizeof(struct bytes))) == NULL)
 			return -1;
 		for (i = 0; i < dir->nskip; i++)
 			dir->skip[i] = rd_bytes();
@@ -267,7 +277,7 @@ px_init(const u8 *config, u32 n, u32 expected_lines)
 			cfg.dir_start[dir->prefix.p[0]] = 1;
 	}
 	cfg.nsubst = rd_u32();
-	if (cfg.nsubst > 65536 || (cfg.subst = mem_alloc(2 * cfg.nsubst * sizeof(struct bytes))) == NULL)
+	if (cfg.nsubst > MAX_SUBST || (cfg.subst = mem_alloc(2 * cfg.nsubst * sizeof(struct bytes))) == NULL)
 		return -1;
 	for (i = 0; i < 2 * cfg.nsubst; i++) {
 		cfg.subst[i] = rd_bytes();
@@ -276,7 +286,7 @@ px_init(const u8 *config, u32 n, u32 expected_lines)
 	}
 	if (bad_config || cur != cur_end)
 		return -1;
-	cfg.host_only = cfg.max_token > MAX_CONFIG_STRING || cfg.max_prefix > MAX_CONFIG_STRING || cfg.link.len > MAX_CONFIG_STRING ||
+	cfg.host_only |= cfg.max_token > MAX_CONFIG_STRING || cfg.max_prefix > MAX_CONFIG_STRING || cfg.link.len > MAX_CONFIG_STRING ||
 	    cfg.max_value > MAX_CONFIG_STRING;
 	line_room = cfg.host_only ? 0 : room_for(NAME_MAX_BYTES);
 	out_cap = 1u << 18;

@@ -152,6 +152,7 @@ configure(struct writer *w, int kind, const char *long_value)
 	put_u32(w, 2);
 	put_u32(w, kind != 2);			/* multiarch enabled */
 	put_u32(w, kind != 4);			/* literal ${VAR}s */
+	put_u32(w, 0);				/* the host's own host-only flag */
 	put_str(w, "@link lib/isaexec ");
 	put_str(w, v64); put_str(w, v64); put_str(w, v64);
 	put_str(w, ""); put_str(w, ""); put_str(w, "");

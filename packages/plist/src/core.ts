@@ -108,7 +108,7 @@ export class ConfigWriter {
 }
 
 /** No multiarch, nothing to expand: a bare de-dup table. */
-const TABLE_ONLY = new ConfigWriter().u32(0).u32(0).u32(1).bytes('').u32(0).u32(0).done();
+const TABLE_ONLY = new ConfigWriter().u32(0).u32(0).u32(1).u32(0).bytes('').u32(0).u32(0).done();
 
 export class Core {
   private readonly x: Exports;

@@ -44,6 +44,9 @@ type Match =
 
 const NONE: Match = { kind: 'none' };
 
+/** What px_init takes (MAX_ABIS, MAX_DIRS, MAX_SKIPS, MAX_SUBST in native/plist-core/expand.c). */
+const CORE_LIMITS = { abis: 8, dirs: 4096, skips: 4096, subst: 65536 } as const;
+
 /**
  * Duplicates reported one by one; the rest are only counted (`duplicateSummary`).
  * A PLIST repeated over itself has millions: a warning each would cost more
@@ -134,7 +137,12 @@ export class PlistExpander {
 
   /** What the core needs of the options (read by `px_init` in native/plist-core/expand.c). */
   private coreConfig(literalVars: boolean): Uint8Array {
-    const w = new ConfigWriter().u32(this.suffixes.length).u32(this.enabled ? 1 : 0).u32(literalVars ? 1 : 0).bytes(this.linkPrefix);
+    const subst = [...this.subst.entries()];
+    // Past what px_init takes, the core leaves every line to `add` and gets none of them.
+    const hostOnly = this.suffixes.length > CORE_LIMITS.abis || this.dirs.length > CORE_LIMITS.dirs ||
+      this.dirs.some((d) => d.skips.length > CORE_LIMITS.skips) || subst.length > CORE_LIMITS.subst;
+    const w = new ConfigWriter().u32(hostOnly ? 0 : this.suffixes.length).u32(this.enabled ? 1 : 0).u32(literalVars ? 1 : 0).u32(hostOnly ? 1 : 0).bytes(this.linkPrefix);
+    if (hostOnly) return w.u32(0).u32(0).done();
     for (const x of this.suffixes) w.bytes(x.bin).bytes(x.lib).bytes(x.inc);
     w.u32(this.dirs.length);
     for (const d of this.dirs) {
@@ -143,7 +151,6 @@ export class PlistExpander {
       w.u32(d.skips.length);
       for (const k of d.skips) w.bytes(k);
     }
-    const subst = [...this.subst.entries()];
     w.u32(subst.length);
     for (const [name, value] of subst) w.bytes(name).bytes(value);
     return w.done();

@@ -163,6 +163,16 @@ describe('token removal', () => {
 });
 
 describe('the core at the edges of its buffers', () => {
+  it('agrees with the string path with more automatic dirs and substitutions than the core takes', async () => {
+    const binDirs = Array.from({ length: 5000 }, (_, i) => `bin${i}`);
+    const subst = Object.fromEntries(Array.from({ length: 70_000 }, (_, i) => [`V${i}`, `v${i}`]));
+    for (const opts of [sunos({ binDirs }), sunos({ subst })]) {
+      const input = ['bin7/a', 'bin4999/b', 'lib/c', 'share/${V3}/d', '${V69999}/e', 'bin7/a'].join('\n');
+      const want = viaLines(input, opts);
+      expect(want.warnings).toHaveLength(1);
+      expect(await viaBytes(input, opts, 1 << 16)).toEqual(want);
+    }
+  });
   it('agrees with the string path when a chunk expands past its output buffer (256 KiB), repeats included', async () => {
     const { pick, rnd } = seeded(11);
     const heads = ['bin/', 'sbin/', 'lib/', 'include${INCARCHSUFFIX}/', 'lib${LIBARCHSUFFIX}/', 'share/', '@comment ', '${PKGMANDIR}/'];
