@@ -66,6 +66,7 @@ void *px_config(u32 n);
 int px_init(const u8 *config, u32 n, u32 expected_lines);
 u8 *px_input(u32 n);
 void px_chunk(u32 n, i32 ref);
+i32 px_strip_cr(u32 n);
 u8 *px_out(void);
 void *px_state(void);
 u8 *px_scratch(u32 n);

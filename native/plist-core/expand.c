@@ -320,6 +320,25 @@ px_chunk(u32 n, i32 ref)
 	bstart = 0xffffffffu;
 }
 
+/*
+ * Drops the CRs that end lines from the n bytes at px_input() (CRLF
+ * endings, which plist-expand reads as LF): the new length, or -1, with
+ * the bytes as they were, when a CR is anywhere else.
+ */
+EXPORT(px_strip_cr) i32
+px_strip_cr(u32 n)
+{
+	u32 i, o;
+
+	for (i = 0; i < n; i++)
+		if (in[i] == '\r' && i + 1 < n && in[i + 1] != '\n')
+			return -1;
+	for (i = o = 0; i < n; i++)
+		if (in[i] != '\r')
+			in[o++] = in[i];
+	return (i32)o;
+}
+
 EXPORT(px_out) u8 *
 px_out(void)
 {

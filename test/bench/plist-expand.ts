@@ -3,9 +3,10 @@
  * measured in the same run (goals: ratio ≤ 10 on 1M lines and on the same
  * file four times over; the 4× input ≤ 4.5× the time and ≤ 1.1× the peak
  * RSS of the 1× input, with stderr to a file and to a slowly read pipe).
- * The same goal is shown for three more shapes of the 1M lines: a quarter
- * written through `${VAR}`s (also substituted, as mkpkg's PLIST step does), a twentieth with non-ASCII names or dotfiles,
- * and the expansion of the 1M lines expanded again. Input and output are
+ * The same goal is shown for more shapes of the 1M lines: a quarter written
+ * through `${VAR}`s (also substituted, as mkpkg's PLIST step does), a
+ * twentieth with non-ASCII names or dotfiles, CRLF endings, and the
+ * expansion of the 1M lines expanded again. Input and output are
  * streamed; what grows is the de-dup table, which exact de-dup cannot do
  * without (it must recognise any line printed so far): the 1M vs 250k peak
  * RSS shows by how much per line, next to how many bytes a line of input is.
@@ -170,6 +171,9 @@ try {
     once.toString('latin1').replace(/^share\/(.*)$/gm, (l, rest: string) => (++n % 10 === 0 ? `share/é${rest}` : n % 10 === 5 ? `${l}/.keep` : l)),
     'utf8',
   );
+  // The same lines with CRLF endings (read as LF, with one warning).
+  const crlfFile = path.join(dir, 'PLIST.crlf');
+  writeFileSync(crlfFile, once.toString('latin1').replace(/\n/g, '\r\n'), 'latin1');
   const expandOpts = ['--opsys', 'SunOS', '--multiarch', 'bin,lib'];
   // A PLIST expanded before (a third of its lines under ABI dirs, an @link line per command), expanded again.
   const expandedFile = path.join(dir, 'PLIST.expanded');
@@ -190,6 +194,7 @@ try {
   const withSubst = { cmd: bin, args: [...expandOpts, '--subst', 'PKGMANDIR=man', '--subst', 'PKGBASE=foo', '--subst', 'PYSITELIB=lib/python3.11/site-packages', '--plist-var', 'nls=yes', varsFile] };
   const [awkVars, pxVars, pxSubst] = (await bestOf(5, awkOn(varsFile), expand(varsFile), withSubst)) as [Sample, Sample, Sample];
   const [awkOdd, pxOdd] = (await bestOf(5, awkOn(oddFile), expand(oddFile))) as [Sample, Sample];
+  const [awkCrlf, pxCrlf] = (await bestOf(5, awkOn(crlfFile), expand(crlfFile, { file: path.join(dir, 'stderr.crlf') }))) as [Sample, Sample];
   const [awkExp, pxExp] = (await bestOf(5, awkOn(expandedFile), expand(expandedFile, { file: path.join(dir, 'stderr.expanded') }))) as [Sample, Sample];
   const errFile = path.join(dir, 'stderr');
   const [awk4, px4File, px4Pipe] = (await bestOf(5, awkOn(fourFile), expand(fourFile, { file: errFile }), expand(fourFile, 'pipe'))) as [Sample, Sample, Sample];
@@ -211,6 +216,8 @@ try {
   const oddLines = readFileSync(oddFile, 'utf8').split('\n').filter((l) => /é|\/\.keep$/.test(l)).length;
   console.log(`1x with odd names (${oddLines} lines non-ASCII or with a '.keep' component): awk ${awkOdd.seconds.toFixed(3)} s, plist-expand ${pxOdd.seconds.toFixed(3)} s wall, ${pxOdd.cpu.toFixed(2)} s CPU`);
   console.log(`  plist-expand / awk, wall ${verdict(pxOdd.seconds / awkOdd.seconds, 10)}; CPU ${(pxOdd.cpu / Math.max(awkOdd.cpu, 0.01)).toFixed(2)}`);
+  console.log(`1x with CRLF endings: awk ${awkCrlf.seconds.toFixed(3)} s, plist-expand ${pxCrlf.seconds.toFixed(3)} s wall, ${pxCrlf.cpu.toFixed(2)} s CPU`);
+  console.log(`  plist-expand / awk, wall ${verdict(pxCrlf.seconds / awkCrlf.seconds, 10)}; CPU ${(pxCrlf.cpu / Math.max(awkCrlf.cpu, 0.01)).toFixed(2)}`);
   const expLines = readFileSync(expandedFile, 'latin1').split('\n').length - 1;
   console.log(`the 1x output expanded again (${expLines} lines): awk ${awkExp.seconds.toFixed(3)} s, plist-expand ${pxExp.seconds.toFixed(3)} s wall, ${pxExp.cpu.toFixed(2)} s CPU`);
   console.log(`  plist-expand / awk, wall ${verdict(pxExp.seconds / awkExp.seconds, 10)}; CPU ${(pxExp.cpu / Math.max(awkExp.cpu, 0.01)).toFixed(2)}`);

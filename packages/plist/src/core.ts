@@ -42,6 +42,7 @@ interface Exports {
   px_init(config: number, n: number, expected: number): number;
   px_input(n: number): number;
   px_chunk(n: number, ref: number): void;
+  px_strip_cr(n: number): number;
   px_out(): number;
   px_state(): number;
   px_scratch(n: number): number;
@@ -163,6 +164,21 @@ export class Core {
     if (at === 0) throw new RangeError('plist-core: out of memory');
     this.bytes().set(chunk, at);
     this.x.px_chunk(chunk.length, ref >= 0 && ref + chunk.length <= MAX_LOG_REF ? ref : -1);
+  }
+
+  /**
+   * `load` for a chunk with CRLF endings: the CRs that end lines are
+   * dropped (and the chunk is no longer what the input log holds). False
+   * when a CR is anywhere else.
+   */
+  loadCrlf(chunk: Uint8Array): boolean {
+    const at = this.x.px_input(chunk.length);
+    if (at === 0) throw new RangeError('plist-core: out of memory');
+    this.bytes().set(chunk, at);
+    const n = this.x.px_strip_cr(chunk.length);
+    if (n < 0) return false;
+    this.x.px_chunk(n, -1);
+    return true;
   }
 
   /**

@@ -173,9 +173,30 @@ export class PlistExpander {
       if (s > 0) line += this.countRepeated(bytes, 0, s);
       if (s > bytes.length) return line - first;
     }
+    this.core.load(bytes, ref);
+    return this.run(() => bytes, file, first, s, line, out, skips);
+  }
+
+  /**
+   * `addBytes` for a chunk with CRLF endings (valid UTF-8, no NUL): the
+   * lines without the CRs that end them. Undefined, with nothing done,
+   * when a CR is anywhere else.
+   */
+  addCrlfBytes(bytes: Buffer, file: string, first: number, out: ByteOutput): number | undefined {
+    if (!this.core.loadCrlf(bytes)) return undefined;
+    // The bytes as the core holds them, made only if it hands a line back.
+    return this.run(() => Buffer.from(bytes.toString('latin1').replace(/\r(?=\n|$)/g, ''), 'latin1'), file, first, 0, first, out, false);
+  }
+
+  /**
+   * Runs the chunk the core holds from `s`, numbered `line`, doing what it
+   * stops for; `held` makes the chunk's bytes as the core holds them.
+   */
+  private run(held: () => Buffer, file: string, first: number, s: number, line: number, out: ByteOutput, skips: boolean): number {
+    let chunk: Buffer | undefined;
+    const bytes = (): Buffer => (chunk ??= held());
     const core = this.core;
     const take = (b: Uint8Array) => out.append(b);
-    core.load(bytes, ref);
     this.runRef = -1;
     for (;;) {
       const flags = (this.duplicates < DUPLICATE_WARNINGS ? RUN_REPORT : 0) | (skips ? RUN_SKIPS : 0);
@@ -189,18 +210,18 @@ export class PlistExpander {
         return line - first;
       } else if (status === PUNT) {
         const e = core.end;
-        this.addLine(bytes.toString('utf8', s, e), file, line, out);
-        if (e >= bytes.length) return line + 1 - first;
+        this.addLine(bytes().toString('utf8', s, e), file, line, out);
+        if (e >= bytes().length) return line + 1 - first;
         s = e + 1;
         line++;
       } else if (status === REPEAT) {
         // A line printed before, read back from the input: the lines after it may repeat too.
         this.runRef = core.runRef;
-        const to = this.skipRepeat(bytes, s);
+        const to = this.skipRepeat(bytes(), s);
         if (to > s) {
-          line += this.countRepeated(bytes, s, to);
+          line += this.countRepeated(bytes(), s, to);
           // To the chunk's end: the next chunk may go on repeating from where this one stopped.
-          if (to > bytes.length) return line - first;
+          if (to > bytes().length) return line - first;
           s = to;
         }
         this.runRef = -1;

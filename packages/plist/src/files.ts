@@ -126,13 +126,20 @@ export async function expandSourcesToBytes(
       try {
         for await (const { bytes, ref } of chunks) {
           let n: number;
-          if (LineDecoder.needsDecode(bytes)) {
-            // Rare (CRLF files, bad input): the checked string path.
-            const lines = decoder.decode(bytes, next);
-            for (let i = 0; i < lines.length; i++) x.addLine(lines[i]!, name, next + i, out);
-            n = lines.length;
-          } else {
+          if (!LineDecoder.needsDecode(bytes)) {
             n = x.addBytes(bytes, name, next, out, ref);
+          } else {
+            // CRLF endings: the byte path, the core dropping the CRs that end lines;
+            // bad input: the checked string path, which says what is wrong and where.
+            const crlf = decoder.onlyCrlf(bytes) ? x.addCrlfBytes(bytes, name, next, out) : undefined;
+            if (crlf !== undefined) {
+              n = crlf;
+              decoder.warnCrlfOnce(bytes, next);
+            } else {
+              const lines = decoder.decode(bytes, next);
+              for (let i = 0; i < lines.length; i++) x.addLine(lines[i]!, name, next + i, out);
+              n = lines.length;
+            }
           }
           next += n;
           count += n;

@@ -55,6 +55,25 @@ export class LineDecoder {
     return bytes.indexOf(0) >= 0 || bytes.indexOf(13) >= 0 || !isUtf8(bytes);
   }
 
+  /** Whether all `needsDecode` objects to in `bytes` is a CR (valid UTF-8, no NUL): the core takes CRLF endings. */
+  onlyCrlf(bytes: Buffer): boolean {
+    return bytes.indexOf(0) < 0 && bytes.indexOf(13) >= 0 && isUtf8(bytes);
+  }
+
+  /** The file's one CRLF warning, at the first line of `bytes` (numbered from `first`) that ends in a CR. */
+  warnCrlfOnce(bytes: Buffer, first: number): void {
+    if (this.warnedCr) return;
+    const cr = bytes.indexOf(13);
+    let line = first;
+    for (let nl = bytes.indexOf(10); nl >= 0 && nl < cr; nl = bytes.indexOf(10, nl + 1)) line++;
+    this.warnCrlf(line);
+  }
+
+  private warnCrlf(line: number): void {
+    this.warn(`${this.file}:${line}: warning: CRLF line endings; reading them as LF (convert the file with 'tr -d \\\\r')`);
+    this.warnedCr = true;
+  }
+
   /** The lines of a chunk whose first line is number `first`; throws InputError for bad input. */
   decode(bytes: Buffer, first: number): string[] {
     const { file } = this;
@@ -69,10 +88,7 @@ export class LineDecoder {
       for (let i = 0; i < lines.length; i++) {
         let l = lines[i]!;
         if (l.endsWith('\r')) {
-          if (!this.warnedCr) {
-            this.warn(`${file}:${first + i}: warning: CRLF line endings; reading them as LF (convert the file with 'tr -d \\\\r')`);
-            this.warnedCr = true;
-          }
+          if (!this.warnedCr) this.warnCrlf(first + i);
           l = l.slice(0, -1);
           lines[i] = l;
         }

@@ -120,6 +120,26 @@ describe('byte path equals string path', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+  it('reads CRLF endings as the string path does, in any chunking, and refuses a CR inside a line at its line', async () => {
+    const { pick } = seeded(41);
+    const heads = ['bin/', 'lib/', 'share/', 'include${INCARCHSUFFIX}/', '@comment ', '${PKGMANDIR}/', 'share/é'];
+    const tails = ['a', 'b/c', 'd'];
+    const opts = sunos();
+    for (let round = 0; round < 6; round++) {
+      // LF lines first in some rounds: the warning names the first line that ends in CR.
+      const lines = Array.from({ length: 300 }, (_, i) => pick(heads) + pick(tails) + (round % 2 === 1 && i < 7 ? '' : '\r'));
+      const input = lines.join('\n') + (round % 3 === 0 ? '' : '\n');
+      const want = viaLines(input.replaceAll('\r', ''), opts);
+      for (const chunk of [1, 9, 1 << 16]) {
+        const got = await viaBytes(input, opts, chunk);
+        expect(got.out).toEqual(want.out);
+        const crlf = got.warnings.filter((w) => w.includes('CRLF'));
+        expect(crlf).toEqual([`P:${round % 2 === 1 ? 8 : 1}: warning: CRLF line endings; reading them as LF (convert the file with 'tr -d \\\\r')`]);
+        expect(got.warnings.filter((w) => !w.includes('CRLF'))).toEqual(want.warnings);
+      }
+    }
+    await expect(viaBytes('bin/a\r\nbin/b\r\nbin/c\rd\r\nbin/e\r\n', opts, 1 << 16)).rejects.toThrow(/^P:3: carriage return inside a line/);
+  });
   it('reports bad lines the same way and at the same line', async () => {
     const opts = sunos();
     for (const bad of ['/usr/bin/x', 'bin/../x', '@pkgdir /x', '@pkgdir ', '@frob x', 'a${B', 'share/./x', 'share//x', 'share/x/', './x',
