@@ -32,8 +32,9 @@ typedef int32_t i32;
 /* table_mark's answer when memory ran out (never a set of variants). */
 #define MARK_NOMEM	0x100u
 
-/* The longest path component plist-expand lets through unchecked. */
+/* NAME_MAX and PATH_MAX as the path check has them (packages/platform/src/relpath.ts), in bytes. */
 #define NAME_MAX_BYTES	255u
+#define PATH_MAX_BYTES	4096u	/* with the terminating NUL: a path is at most 4095 bytes */
 
 /* alloc.c: 8-aligned blocks of linear memory; 0 when it cannot grow. */
 void *mem_alloc(u32 n);

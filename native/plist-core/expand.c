@@ -18,7 +18,7 @@ enum { DONE, PUNT, REPEAT, FULL, NOMEM };
 /* A line's kind in the low bits of its fingerprint (fingerprints have them clear). */
 #define K_VARS		1u	/* a '$', but no multiarch token */
 #define K_TOKENS	7u	/* a '$' and 'ARCHSUFFIX}' */
-#define K_SPECIAL	0xfu	/* for the host: a control byte, an empty, '.' or '..' component, a long line */
+#define K_SPECIAL	0xfu	/* for the host: a control byte, an empty, '.', '..' or too long component, a line past PATH_MAX */
 
 #define NO_DIR		(-1)
 #define ABI_DIR		(-2)
@@ -54,7 +54,7 @@ struct dir {
  * the host's own flag, which it sets for more dirs, skips or substitutions
  * than px_init takes (then it sends none).
  */
-#define MAX_CONFIG_STRING	(1u << 16)
+#define MAX_CONFIG_STRING	(1u << 12)
 #define MAX_DIRS		4096u
 #define MAX_SKIPS		4096u
 #define MAX_SUBST		65536u
@@ -171,7 +171,7 @@ room_for(u32 n)
 	return (cfg.nabi + 2) * (n + (n / TOKEN_LEN + 1) * cfg.max_token + cfg.max_prefix + cfg.link.len + 2) + SLACK;
 }
 
-/* room_for the longest line the core expands (a longer one is the host's). */
+/* room_for the longest line the core expands (PATH_MAX; a longer one is the host's). */
 static u32 line_room;
 
 /* ---- configuration (written by the host once; see core.ts) */
@@ -288,7 +288,7 @@ px_init(const u8 *config, u32 n, u32 expected_lines)
 		return -1;
 	cfg.host_only |= cfg.max_token > MAX_CONFIG_STRING || cfg.max_prefix > MAX_CONFIG_STRING || cfg.link.len > MAX_CONFIG_STRING ||
 	    cfg.max_value > MAX_CONFIG_STRING;
-	line_room = cfg.host_only ? 0 : room_for(NAME_MAX_BYTES);
+	line_room = cfg.host_only ? 0 : room_for(PATH_MAX_BYTES);
 	out_cap = 1u << 18;
 	if ((out = mem_alloc(out_cap + SLACK)) == NULL)
 		return -1;
@@ -418,6 +418,21 @@ bad_component(const u8 *b, u32 s, u32 e)
 	}
 }
 
+/* Whether a component of b[s, e) (between '/'s) is longer than NAME_MAX. */
+static int
+long_component(const u8 *b, u32 s, u32 e)
+{
+	u32 i, c = s;
+
+	for (i = s; i < e; i++)
+		if (b[i] == '/') {
+			if (i - c > NAME_MAX_BYTES)
+				return 1;
+			c = i + 1;
+		}
+	return e - c > NAME_MAX_BYTES;
+}
+
 static int
 has_arch_tail(const u8 *b, u32 s, u32 e)
 {
@@ -509,7 +524,7 @@ scan(u32 from)
 		fp = fingerprint(h, len);
 		if (dollar & 0x80808080u)
 			fp = has_arch_tail(b, s, i) ? K_TOKENS : fp | K_VARS;
-		if ((odd | del) & 0x80808080u || len > NAME_MAX_BYTES ||
+		if ((odd | del) & 0x80808080u || len >= PATH_MAX_BYTES || (len > NAME_MAX_BYTES && long_component(b, s, i)) ||
 		    (len > 0 && (pairs != 0 || b[s] == '.' || b[s] == '/' || b[i - 1] == '/') && bad_component(b, s, i)))
 			fp = K_SPECIAL;
 		bend[k] = (i32)i;
@@ -893,7 +908,7 @@ classify(const u8 *b, u32 s, u32 e)
 {
 	u32 i, dollar = 0, suspect = 0;
 
-	if (e - s > NAME_MAX_BYTES)
+	if (e - s >= PATH_MAX_BYTES || (e - s > NAME_MAX_BYTES && long_component(b, s, e)))
 		return K_SPECIAL;
 	for (i = s; i < e; i++) {
 		u8 c = b[i];
