@@ -30,8 +30,6 @@ export interface KeyLog {
   sameAs?(ref: number, bytes: Uint8Array, s: number, e: number): number;
 }
 
-export const VARIANT_BITS = 0xf;
-
 /**
  * The de-dup table. Every output line is named by a key line and a variant
  * (see `expand.ts`): `bin/amd64/foo` is variant "copy for ABI 64" of
