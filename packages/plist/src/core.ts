@@ -119,6 +119,9 @@ export class Core {
   private st = new Int32Array(0);
   private readonly statePtr: number;
   private readBack = new Uint8Array(256);
+  /** Where the loaded chunk is in linear memory, and its length there. */
+  private inAt = 0;
+  private inLen = 0;
 
   /** `log`: where keys given as references (>= 0) are read back; `expected`: lines, to size the table once. */
   constructor(config: Uint8Array = TABLE_ONLY, expected = 0, private readonly log?: KeyLog) {
@@ -143,7 +146,6 @@ export class Core {
     return this.u8;
   }
 
-
   private logEquals(ref: number, p: number, len: number): boolean {
     const log = this.log;
     if (log === undefined) return false;
@@ -160,9 +162,7 @@ export class Core {
 
   /** Gives the core a chunk of whole lines (no final newline) at `ref` in the input log (-1: not logged). */
   load(chunk: Uint8Array, ref: number): void {
-    const at = this.x.px_input(chunk.length);
-    if (at === 0) throw new RangeError('plist-core: out of memory');
-    this.bytes().set(chunk, at);
+    this.input(chunk);
     this.x.px_chunk(chunk.length, ref >= 0 && ref + chunk.length <= MAX_LOG_REF ? ref : -1);
   }
 
@@ -172,13 +172,25 @@ export class Core {
    * when a CR is anywhere else.
    */
   loadCrlf(chunk: Uint8Array): boolean {
+    this.input(chunk);
+    const n = this.x.px_strip_cr(chunk.length);
+    if (n < 0) return false;
+    this.inLen = n;
+    this.x.px_chunk(n, -1);
+    return true;
+  }
+
+  /** A copy of the loaded chunk as the core holds it (without the CRs `loadCrlf` dropped). */
+  chunk(): Buffer {
+    return Buffer.from(this.bytes().subarray(this.inAt, this.inAt + this.inLen));
+  }
+
+  private input(chunk: Uint8Array): void {
     const at = this.x.px_input(chunk.length);
     if (at === 0) throw new RangeError('plist-core: out of memory');
     this.bytes().set(chunk, at);
-    const n = this.x.px_strip_cr(chunk.length);
-    if (n < 0) return false;
-    this.x.px_chunk(n, -1);
-    return true;
+    this.inAt = at;
+    this.inLen = chunk.length;
   }
 
   /**

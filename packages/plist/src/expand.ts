@@ -64,10 +64,9 @@ export const DUPLICATE_WARNINGS = 10;
  * Two paths share one de-dup table. `add`, the string path, is the
  * reference: every rule is written out there. `addBytes` hands a chunk to
  * the core (native/plist-core/, C compiled to WebAssembly), which expands
- * the lines that are plain ASCII paths, `${VAR}` lines that substitution
- * leaves alone and lines with multiarch tokens (nearly all of a PLIST)
- * without making a string, and hands every other line back to `add`. The
- * tests hold the two paths to the same output and warnings.
+ * nearly every line of a PLIST without making a string (see its README
+ * for which) and hands every other line back to `add`. The tests hold the
+ * two paths to the same output and warnings.
  */
 export class PlistExpander {
   readonly warnings: string[] = [];
@@ -184,13 +183,13 @@ export class PlistExpander {
    */
   addCrlfBytes(bytes: Buffer, file: string, first: number, out: ByteOutput): number | undefined {
     if (!this.core.loadCrlf(bytes)) return undefined;
-    // The bytes as the core holds them, made only if it hands a line back.
-    return this.run(() => Buffer.from(bytes.toString('latin1').replace(/\r(?=\n|$)/g, ''), 'latin1'), file, first, 0, first, out, false);
+    return this.run(() => this.core.chunk(), file, first, 0, first, out, false);
   }
 
   /**
    * Runs the chunk the core holds from `s`, numbered `line`, doing what it
-   * stops for; `held` makes the chunk's bytes as the core holds them.
+   * stops for; `held` gives the chunk's bytes as the core holds them (asked
+   * for only when a line goes back to `add` or a repeat is looked for).
    */
   private run(held: () => Buffer, file: string, first: number, s: number, line: number, out: ByteOutput, skips: boolean): number {
     let chunk: Buffer | undefined;

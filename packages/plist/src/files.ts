@@ -126,20 +126,19 @@ export async function expandSourcesToBytes(
       try {
         for await (const { bytes, ref } of chunks) {
           let n: number;
-          if (!LineDecoder.needsDecode(bytes)) {
+          const route = LineDecoder.route(bytes);
+          // CRLF endings: the byte path, the core dropping the CRs that end lines (a CR elsewhere: `decode`).
+          const crlf = route === 'crlf' ? x.addCrlfBytes(bytes, name, next, out) : undefined;
+          if (route === 'bytes') {
             n = x.addBytes(bytes, name, next, out, ref);
+          } else if (crlf !== undefined) {
+            n = crlf;
+            decoder.warnCrlfOnce(bytes, next);
           } else {
-            // CRLF endings: the byte path, the core dropping the CRs that end lines;
-            // bad input: the checked string path, which says what is wrong and where.
-            const crlf = decoder.onlyCrlf(bytes) ? x.addCrlfBytes(bytes, name, next, out) : undefined;
-            if (crlf !== undefined) {
-              n = crlf;
-              decoder.warnCrlfOnce(bytes, next);
-            } else {
-              const lines = decoder.decode(bytes, next);
-              for (let i = 0; i < lines.length; i++) x.addLine(lines[i]!, name, next + i, out);
-              n = lines.length;
-            }
+            // Bad input: the checked string path, which says what is wrong and where.
+            const lines = decoder.decode(bytes, next);
+            for (let i = 0; i < lines.length; i++) x.addLine(lines[i]!, name, next + i, out);
+            n = lines.length;
           }
           next += n;
           count += n;

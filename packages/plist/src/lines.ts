@@ -50,14 +50,14 @@ export class LineDecoder {
     private readonly warn: (message: string) => void,
   ) {}
 
-  /** True when `bytes` need `decode` rather than the byte path: not UTF-8, or a NUL or CR. */
-  static needsDecode(bytes: Buffer): boolean {
-    return bytes.indexOf(0) >= 0 || bytes.indexOf(13) >= 0 || !isUtf8(bytes);
-  }
-
-  /** Whether all `needsDecode` objects to in `bytes` is a CR (valid UTF-8, no NUL): the core takes CRLF endings. */
-  onlyCrlf(bytes: Buffer): boolean {
-    return bytes.indexOf(0) < 0 && bytes.indexOf(13) >= 0 && isUtf8(bytes);
+  /**
+   * How a chunk is read: 'bytes', the byte path; 'crlf', the byte path once
+   * the CRs that end lines are dropped (it has CRs, and is valid UTF-8
+   * without NUL); 'decode', `decode`, which checks it and says what is wrong.
+   */
+  static route(bytes: Buffer): 'bytes' | 'crlf' | 'decode' {
+    if (bytes.indexOf(0) >= 0 || !isUtf8(bytes)) return 'decode';
+    return bytes.indexOf(13) >= 0 ? 'crlf' : 'bytes';
   }
 
   /** The file's one CRLF warning, at the first line of `bytes` (numbered from `first`) that ends in a CR. */
