@@ -448,6 +448,23 @@ has_arch_tail(const u8 *b, u32 s, u32 e)
 	return 0;
 }
 
+/*
+ * The kind of the line b[s, e) (0: plain, K_VARS, K_TOKENS or K_SPECIAL),
+ * given what a pass over its bytes found: a control byte or DEL, a '.' or
+ * '/' right after another, a '$'. One rule for the scan and for a line
+ * substitution made.
+ */
+static u32
+kind_of(const u8 *b, u32 s, u32 e, int control, int pairs, int dollar)
+{
+	u32 len = e - s;
+
+	if (control || len >= PATH_MAX_BYTES || (len > NAME_MAX_BYTES && long_component(b, s, e)) ||
+	    (len > 0 && (pairs || b[s] == '.' || b[s] == '/' || b[e - 1] == '/') && bad_component(b, s, e)))
+		return K_SPECIAL;
+	return !dollar ? 0 : has_arch_tail(b, s, e) ? K_TOKENS : K_VARS;
+}
+
 /* ---- pass 1: line ends, fingerprints and kinds of up to BATCH lines from `from` */
 
 static u32
@@ -457,7 +474,7 @@ scan(u32 from)
 	u32 end = in_len, k = 0, s = from;
 
 	while (k < BATCH) {
-		u32 i = s, h = 0, odd = 0, pairs = 0, dollar = 0, del = 0, w, len, fp;
+		u32 i = s, h = 0, odd = 0, pairs = 0, dollar = 0, del = 0, w, len, fp, kind;
 		uint64_t odd64 = 0, pairs64 = 0, dollar64 = 0, del64 = 0, prev = 0;
 
 		/*
@@ -521,12 +538,8 @@ scan(u32 from)
 		del |= (u32)(del64 >> 32) | (u32)del64;
 		dollar |= (u32)(dollar64 >> 32) | (u32)dollar64;
 		pairs |= (u32)(pairs64 >> 32) | (u32)pairs64;
-		fp = fingerprint(h, len);
-		if (dollar & 0x80808080u)
-			fp = has_arch_tail(b, s, i) ? K_TOKENS : fp | K_VARS;
-		if ((odd | del) & 0x80808080u || len >= PATH_MAX_BYTES || (len > NAME_MAX_BYTES && long_component(b, s, i)) ||
-		    (len > 0 && (pairs != 0 || b[s] == '.' || b[s] == '/' || b[i - 1] == '/') && bad_component(b, s, i)))
-			fp = K_SPECIAL;
+		kind = kind_of(b, s, i, ((odd | del) & 0x80808080u) != 0, pairs != 0, (dollar & 0x80808080u) != 0);
+		fp = kind == K_SPECIAL || kind == K_TOKENS ? kind : fingerprint(h, len) | kind;
 		bend[k] = (i32)i;
 		bfp[k] = (i32)fp;
 		k++;
@@ -906,20 +919,16 @@ lookup(const u8 *p, u32 n)
 static u32
 classify(const u8 *b, u32 s, u32 e)
 {
-	u32 i, dollar = 0, suspect = 0;
+	u32 i;
+	int control = 0, pairs = 0, dollar = 0;
 
-	if (e - s >= PATH_MAX_BYTES || (e - s > NAME_MAX_BYTES && long_component(b, s, e)))
-		return K_SPECIAL;
 	for (i = s; i < e; i++) {
 		u8 c = b[i];
-		if (c < 0x20 || c == 0x7f)
-			return K_SPECIAL;
+		control |= c < 0x20 || c == 0x7f;
 		dollar |= c == '$';
-		suspect |= i > s && (c | 1) == '/' && (b[i - 1] | 1) == '/';
+		pairs |= i > s && (c | 1) == '/' && (b[i - 1] | 1) == '/';
 	}
-	if ((suspect || b[s] == '.' || b[s] == '/' || b[e - 1] == '/') && bad_component(b, s, e))
-		return K_SPECIAL;
-	return !dollar ? 0 : has_arch_tail(b, s, e) ? K_TOKENS : K_VARS;
+	return kind_of(b, s, e, control, pairs, dollar);
 }
 
 /*
